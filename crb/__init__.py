@@ -1,0 +1,1 @@
+"""CRB Analyser's shared core: quiz, scoring, analysis, report model, settings and adapters."""

@@ -1,0 +1,101 @@
+"""The `crb` command line: quiz, analyse, report, migrate, and `up` (every service on local defaults)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from crb import analysis
+from crb.quiz import InvalidAnswers, load_quiz, validate_answers
+from crb.report import ReportData
+from crb.settings import ConfigError, Settings
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="crb", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    quiz = commands.add_parser("quiz", help="print the quiz definition")
+    quiz.add_argument("--json", action="store_true", help="as JSON (the GET /api/quiz shape)")
+    for name, text in (("analyse", "print the report data as JSON"), ("report", "render the report PDF")):
+        sub = commands.add_parser(name, help=text)
+        sub.add_argument("answers", type=Path, help='a JSON file holding the answers object (question id -> value)')
+        sub.add_argument("--tier", default="report")
+        if name == "report":
+            sub.add_argument("-o", "--output", type=Path, required=True)
+    commands.add_parser("migrate", help="apply supabase/migrations/ to DATABASE_URL (or the embedded Postgres)")
+    commands.add_parser("up", help="run Postgres, Redis, edge, renderer and worker together (make run)")
+    args = parser.parse_args(argv)
+    try:
+        settings = Settings.from_env()
+        return int(_COMMANDS[args.command](settings, args))
+    except (ConfigError, InvalidAnswers, ValueError) as e:
+        print(f"crb {args.command}: {e}", file=sys.stderr)
+        return 2
+
+
+def _quiz(settings: Settings, args: argparse.Namespace) -> int:
+    quiz = load_quiz().model_dump(mode="json", exclude_none=True)
+    quiz["tiers"] = [{"id": t.id, "name": t.name, "amount": t.amount, "currency": t.currency}
+                     for t in settings.tiers]
+    if args.json:
+        print(json.dumps(quiz, indent=2))
+    else:
+        for section in quiz["sections"]:
+            print(section["title"])
+            for q in section["questions"]:
+                print(f"  {q['id']:<24} {q['type']:<7} {q['text']}")
+    return 0
+
+
+def _report_data(settings: Settings, args: argparse.Namespace) -> ReportData:
+    raw: Any = json.loads(args.answers.read_text(encoding="utf-8"))
+    if isinstance(raw, dict) and isinstance(raw.get("answers"), dict):
+        raw = raw["answers"]
+    if not isinstance(raw, dict):
+        raise ValueError(f"{args.answers}: expected a JSON object of answers")
+    tier = settings.tier(args.tier)
+    if tier is None:
+        raise ValueError(f"unknown tier {args.tier!r}; choose one of {[t.id for t in settings.tiers]}")
+    answers = validate_answers(load_quiz(), raw, complete=True)
+    return analysis.analyse(answers, tier=tier.id, tier_name=tier.name, today=dt.date.today())
+
+
+def _analyse(settings: Settings, args: argparse.Namespace) -> int:
+    print(_report_data(settings, args).model_dump_json(indent=2))
+    return 0
+
+
+def _report(settings: Settings, args: argparse.Namespace) -> int:
+    from renderer.pdf import render_report_pdf  # the CLI is an entry point: it may use the renderer in-process
+
+    pdf = asyncio.run(render_report_pdf(_report_data(settings, args), settings))
+    args.output.write_bytes(pdf)
+    print(f"wrote {args.output} ({len(pdf):,} bytes)")
+    return 0
+
+
+def _migrate(settings: Settings, args: argparse.Namespace) -> int:
+    from crb import embedded
+    from crb.migrate import migrate
+
+    applied = asyncio.run(migrate(settings.database_url or embedded.postgres_url(settings.data_dir)))
+    print(f"applied {len(applied)} migration(s): {', '.join(applied) or 'none pending'}")
+    return 0
+
+
+def _up(settings: Settings, args: argparse.Namespace) -> int:
+    from crb.devserver import run_all
+
+    return run_all(settings, dict(os.environ))
+
+
+_COMMANDS = {"quiz": _quiz, "analyse": _analyse, "report": _report, "migrate": _migrate, "up": _up}
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,23 @@
+"""The Postgres connection pool, with JSON codecs so jsonb columns read and write Python values."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import asyncpg
+
+Pool = asyncpg.Pool
+Connection = asyncpg.Connection
+
+
+async def _init(conn: Any) -> None:
+    for kind in ("json", "jsonb"):
+        await conn.set_type_codec(kind, encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
+
+
+async def create_pool(dsn: str, *, max_size: int = 10) -> Pool:
+    """A pool whose connections speak JSON for json and jsonb."""
+    pool = await asyncpg.create_pool(dsn, min_size=1, max_size=max_size, init=_init)
+    assert pool is not None
+    return pool

@@ -1,0 +1,88 @@
+"""Customer emails: templates per kind (subject, text, HTML), and sending each (session, kind) at most once."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Mapping
+from functools import cache
+from typing import Any
+
+import jinja2
+
+from crb.db import Pool
+from crb.mail import Attachment, Email, Mailer, PermanentMailError
+
+log = logging.getLogger(__name__)
+
+KINDS = ("payment_confirmation", "report_ready", "report_failed", "follow_up", "refund_confirmation")
+MAX_MESSAGE_BYTES = 10 * 1024 * 1024  # Postmark refuses messages over 10 MB, attachments included
+_BASE64_OVERHEAD = 4 / 3
+_HEADROOM_BYTES = 200 * 1024  # bodies and headers
+
+
+@cache
+def _templates() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("crb.emails", "templates"),
+        autoescape=jinja2.select_autoescape(enabled_extensions=("html",), default_for_string=False),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+    )
+
+
+def compose(kind: str, to: str, session_id: uuid.UUID, context: Mapping[str, Any],
+            attachments: tuple[Attachment, ...] = ()) -> Email:
+    """Render one kind's three templates into a message tagged with its kind and session."""
+    env = _templates()
+    return Email(
+        to=to,
+        subject=env.get_template(f"{kind}/subject.txt").render(context).strip(),
+        text=env.get_template(f"{kind}/body.txt").render(context),
+        html=env.get_template(f"{kind}/body.html").render(context),
+        tag=kind.replace("_", "-"),
+        metadata={"session_id": str(session_id)},
+        attachments=attachments,
+    )
+
+
+def fits_as_attachment(size: int) -> bool:
+    """Whether a file of `size` bytes can ride in a message without pushing it over Postmark's limit."""
+    return size * _BASE64_OVERHEAD + _HEADROOM_BYTES <= MAX_MESSAGE_BYTES
+
+
+async def send_once(pool: Pool, mailer: Mailer, session_id: uuid.UUID, kind: str, message: Email) -> bool:
+    """Send `message` unless this (session, kind) was already sent or is being sent; record every attempt.
+
+    Returns True when this call sent it. A transient failure is recorded as `failed` and raised, so the
+    job retries; a permanent refusal is recorded as `rejected` and not retried.
+    """
+    reserved = await pool.fetchval(
+        "insert into emails (session_id, kind, recipient, status, attempts) values ($1, $2, $3, 'sending', 1)"
+        " on conflict (session_id, kind) do update set status = 'sending', attempts = emails.attempts + 1,"
+        " updated_at = now() where emails.status = 'failed' returning id",
+        session_id, kind, message.to,
+    )
+    if reserved is None:
+        log.info("%s email for %s already sent or in flight; not sending again", kind, session_id)
+        return False
+    try:
+        message_id = await mailer.send(message)
+    except PermanentMailError as e:
+        await _finish(pool, reserved, "rejected", error=str(e))
+        log.warning("%s email for %s refused for good: %s", kind, session_id, e)
+        return False
+    except Exception as e:
+        await _finish(pool, reserved, "failed", error=repr(e))
+        raise
+    await _finish(pool, reserved, "sent", message_id=message_id)
+    return True
+
+
+async def _finish(pool: Pool, email_id: int, status: str, *, error: str | None = None,
+                  message_id: str | None = None) -> None:
+    await pool.execute(
+        "update emails set status = $2, last_error = $3, provider_message_id = $4, updated_at = now(),"
+        " sent_at = case when $2 = 'sent' then now() end where id = $1",
+        email_id, status, error, message_id,
+    )

@@ -1,0 +1,112 @@
+"""Payments behind one protocol: Stripe Checkout for real, an offline stand-in for local use."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import secrets
+import uuid
+from dataclasses import dataclass
+from typing import Protocol
+
+import stripe
+
+from crb.errors import UpstreamError
+from crb.settings import Settings, Tier
+
+log = logging.getLogger(__name__)
+
+OFFLINE_PREFIX = "cs_offline_"
+
+
+@dataclass(frozen=True)
+class CheckoutRequest:
+    session_id: uuid.UUID
+    email: str
+    tier: Tier
+    success_url: str  # holds {CHECKOUT_SESSION_ID}
+    cancel_url: str
+    expires_at: dt.datetime
+    idempotency_key: str
+
+
+@dataclass(frozen=True)
+class CheckoutSession:
+    id: str
+    url: str
+
+
+class PaymentGateway(Protocol):
+    async def create_checkout(self, request: CheckoutRequest) -> CheckoutSession: ...
+
+    async def close(self) -> None: ...
+
+
+class StripeGateway:
+    """Stripe Checkout through the official SDK (https://docs.stripe.com/api/checkout/sessions/create)."""
+
+    def __init__(self, settings: Settings) -> None:
+        assert settings.stripe_secret_key is not None
+        self._http = stripe.AIOHTTPClient(timeout=20)
+        self._client = stripe.StripeClient(
+            settings.stripe_secret_key.value,
+            base_addresses={"api": settings.stripe_api_base},
+            http_client=self._http,
+            max_network_retries=2,
+        )
+
+    async def create_checkout(self, request: CheckoutRequest) -> CheckoutSession:
+        metadata = {"quiz_session_id": str(request.session_id), "tier": request.tier.id}
+        params: stripe.checkout.SessionCreateParams = {
+            "mode": "payment",
+            "client_reference_id": str(request.session_id),
+            "customer_email": request.email,
+            "line_items": [{
+                "quantity": 1,
+                "price_data": {
+                    "currency": request.tier.currency,
+                    "unit_amount": request.tier.amount,
+                    "product_data": {"name": request.tier.name},
+                },
+            }],
+            "metadata": metadata,
+            # Checkout Session metadata is not copied to the payment intent: set it there too.
+            "payment_intent_data": {"metadata": metadata},
+            "success_url": request.success_url,
+            "cancel_url": request.cancel_url,
+            "expires_at": int(request.expires_at.timestamp()),
+        }
+        try:
+            session = await self._client.v1.checkout.sessions.create_async(
+                params, {"idempotency_key": request.idempotency_key}
+            )
+        except stripe.StripeError as e:
+            log.error("Stripe refused to create a Checkout Session for %s: %r", request.session_id, e)
+            raise UpstreamError("the payment provider is not answering properly; please try again shortly",
+                                code="payment_provider_error") from e
+        url = session["url"]
+        if not url:
+            raise UpstreamError("the payment provider returned no checkout page", code="payment_provider_error")
+        return CheckoutSession(id=session["id"], url=url)
+
+    async def close(self) -> None:
+        await self._http.close_async()
+
+
+class OfflineGateway:
+    """No Stripe key: checkout happens on the edge's own clearly labelled offline page."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._base = settings.public_base_url
+
+    async def create_checkout(self, request: CheckoutRequest) -> CheckoutSession:
+        checkout_id = OFFLINE_PREFIX + secrets.token_urlsafe(24)
+        return CheckoutSession(id=checkout_id, url=f"{self._base}/offline-checkout/{checkout_id}")
+
+    async def close(self) -> None:
+        return None
+
+
+def gateway_for(settings: Settings) -> PaymentGateway:
+    """The one place that chooses real Stripe or the offline stand-in."""
+    return OfflineGateway(settings) if settings.offline_payments else StripeGateway(settings)

@@ -1,0 +1,46 @@
+"""The renderer service seen from its callers: report data in, PDF bytes out, over HTTP."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import aiohttp
+
+from crb.report import ReportData
+from crb.settings import Settings
+
+RENDER_TIMEOUT_S = 60
+
+
+class RendererError(RuntimeError):
+    """The renderer could not produce the PDF (down, busy, timed out, or refused the data)."""
+
+
+@dataclass(frozen=True)
+class RenderedPdf:
+    content: bytes
+    page_count: int | None
+
+
+class RendererClient:
+    def __init__(self, settings: Settings, http: aiohttp.ClientSession) -> None:
+        self._url = settings.renderer_url + "/v1/reports"
+        self._headers = {"Authorization": f"Bearer {settings.renderer_token.value}"}
+        self._http = http
+
+    async def render(self, report: ReportData) -> RenderedPdf:
+        """Ask the renderer for the report's PDF."""
+        body = report.model_dump_json()
+        try:
+            async with self._http.post(
+                self._url, data=body, headers={**self._headers, "Content-Type": "application/json"},
+                timeout=aiohttp.ClientTimeout(total=RENDER_TIMEOUT_S),
+            ) as response:
+                if response.status != 200:
+                    detail = (await response.text())[:500]
+                    raise RendererError(f"renderer answered {response.status}: {detail}")
+                content = await response.read()
+                pages = response.headers.get("X-Page-Count", "")
+                return RenderedPdf(content, int(pages) if pages.isdigit() else None)
+        except (aiohttp.ClientError, TimeoutError) as e:
+            raise RendererError(f"renderer unreachable: {e!r}") from e

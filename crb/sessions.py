@@ -1,0 +1,91 @@
+"""Quiz sessions in Postgres: creation, token checks, answers, completion and checkout, each a forward-only step."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from crb import signing
+from crb.db import Connection
+from crb.errors import Conflict, NotFound, Unauthorized
+
+OPEN_FOR_ANSWERS = ("in_progress",)
+OPEN_FOR_CHECKOUT = ("completed", "checkout")
+PAID_STATES = ("paid", "generating", "delivered", "failed", "refunded")
+
+
+@dataclass(frozen=True)
+class NewSession:
+    id: uuid.UUID
+    token: str
+    status: str
+
+
+def parse_id(raw: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(raw)
+    except ValueError:
+        raise NotFound("no such session", field="id") from None
+
+
+async def create(conn: Connection, quiz_version: str) -> NewSession:
+    session_id, token = uuid.uuid4(), secrets.token_urlsafe(32)
+    await conn.execute(
+        "insert into quiz_sessions (id, token_hash, quiz_version) values ($1, $2, $3)",
+        session_id, signing.hash_token(token), quiz_version,
+    )
+    return NewSession(session_id, token, "in_progress")
+
+
+async def get(conn: Connection, session_id: uuid.UUID) -> Any:
+    row = await conn.fetchrow("select * from quiz_sessions where id = $1", session_id)
+    if row is None:
+        raise NotFound("no such session", field="id")
+    return row
+
+
+async def authorise(conn: Connection, session_id: uuid.UUID, token: str | None) -> Any:
+    """The session row if `token` is its bearer token; 404 and 401 otherwise."""
+    row = await get(conn, session_id)
+    if token is None or not secrets.compare_digest(row["token_hash"], signing.hash_token(token)):
+        raise Unauthorized("this session needs its token: Authorization: Bearer <token>")
+    return row
+
+
+async def save_answers(conn: Connection, session_id: uuid.UUID, answers: dict[str, Any]) -> dict[str, Any]:
+    """Merge answers into the session while it is still in progress; return the merged set."""
+    merged = await conn.fetchval(
+        "update quiz_sessions set answers = answers || $2::jsonb, updated_at = now()"
+        " where id = $1 and status = any($3::text[]) returning answers",
+        session_id, answers, list(OPEN_FOR_ANSWERS),
+    )
+    if merged is None:
+        raise Conflict("this quiz is already complete; its answers can no longer change", code="quiz_complete")
+    return dict(merged)
+
+
+async def complete(
+    conn: Connection, session_id: uuid.UUID, teaser: dict[str, Any], company_name: str | None
+) -> None:
+    """Mark the quiz complete with its teaser; completing twice is harmless."""
+    await conn.execute(
+        "update quiz_sessions set status = 'completed', teaser = $2, company_name = $3,"
+        " completed_at = now(), updated_at = now() where id = $1 and status = 'in_progress'",
+        session_id, teaser, company_name,
+    )
+
+
+async def start_checkout(
+    conn: Connection, session_id: uuid.UUID, *, email: str, tier: str, amount: int, currency: str,
+    checkout_id: str,
+) -> bool:
+    """Record a new Checkout Session; False when the session is no longer open for checkout."""
+    result = await conn.execute(
+        "update quiz_sessions set status = 'checkout', email = $2, tier = $3, amount_total = $4, currency = $5,"
+        " stripe_checkout_session_id = $6, checkout_started_at = now(), updated_at = now()"
+        " where id = $1 and status = any($7::text[])",
+        session_id, email, tier, amount, currency, checkout_id, list(OPEN_FOR_CHECKOUT),
+    )
+    return bool(result == "UPDATE 1")

@@ -1,0 +1,195 @@
+"""All configuration, read once from the environment and validated at start-up."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+DEFAULT_STRIPE_API_BASE = "https://api.stripe.com"
+DEFAULT_POSTMARK_API_BASE = "https://api.postmarkapp.com"
+DEFAULT_CHROMIUM_PATHS = ("/usr/lib/chromium/chromium", "/usr/bin/chromium")
+
+
+class ConfigError(ValueError):
+    """A setting is missing or malformed; the message names the variable and the fix."""
+
+
+@dataclass(frozen=True)
+class Secret:
+    """A secret string that never shows itself in a repr or a log line."""
+
+    value: str = field(repr=False)
+
+    def __repr__(self) -> str:
+        return "Secret('**********')"
+
+    __str__ = __repr__
+
+
+@dataclass(frozen=True)
+class Tier:
+    id: str
+    name: str
+    amount: int  # minor units (cents)
+    currency: str
+
+
+DEFAULT_TIERS = (
+    Tier("report", "CRB Report", 14700, "eur"),
+    Tier("report_call", "CRB Report + Strategy Call", 49700, "eur"),
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    secret_key: Secret
+    database_url: str | None = None
+    redis_url: str | None = None
+    public_base_url: str = "http://127.0.0.1:8080"
+    site_url: str = "http://127.0.0.1:8080"
+    stripe_secret_key: Secret | None = None
+    stripe_webhook_secrets: tuple[Secret, ...] = ()
+    stripe_api_base: str = DEFAULT_STRIPE_API_BASE
+    stripe_webhook_tolerance: int = 300
+    checkout_expiry_minutes: int = 60
+    postmark_server_token: Secret | None = None
+    postmark_api_base: str = DEFAULT_POSTMARK_API_BASE
+    email_from: str = "CRB Analyser <reports@crb-analyser.local>"
+    supabase_url: str | None = None
+    supabase_service_key: Secret | None = None
+    renderer_url: str = "http://127.0.0.1:8090"
+    renderer_token: Secret = field(default_factory=lambda: Secret(""))
+    admin_token: Secret | None = None
+    chromium_path: str | None = None
+    edge_port: int = 8080
+    renderer_port: int = 8090
+    tiers: tuple[Tier, ...] = DEFAULT_TIERS
+    queue_name: str = "arq:queue"
+
+    @property
+    def offline_payments(self) -> bool:
+        """No Stripe key: the edge's offline checkout page stands in for Stripe Checkout."""
+        return self.stripe_secret_key is None
+
+    def tier(self, tier_id: str) -> Tier | None:
+        return next((t for t in self.tiers if t.id == tier_id), None)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Build the settings from the environment (and `.env` values already merged into it)."""
+        env = _Env(os.environ if environ is None else environ)
+        data_dir = Path(env.str("DATA_DIR") or ".data").resolve()
+        secret_key = env.secret("SECRET_KEY") or _local_secret_key(data_dir)
+        stripe_key = env.secret("STRIPE_SECRET_KEY")
+        webhook_secrets = tuple(
+            Secret(s.strip()) for s in (env.str("STRIPE_WEBHOOK_SECRET") or "").split(",") if s.strip()
+        )
+        if stripe_key and not webhook_secrets:
+            raise ConfigError(
+                "STRIPE_WEBHOOK_SECRET is not set but STRIPE_SECRET_KEY is: set it to the endpoint's signing "
+                "secret (whsec_..., from the Stripe dashboard or `stripe listen`); several may be given, "
+                "comma-separated, while rotating"
+            )
+        if not stripe_key and not webhook_secrets:
+            webhook_secrets = (Secret("whsec_offline_" + _derive(secret_key, "stripe-offline-webhook")),)
+        supabase_url = env.url("SUPABASE_URL")
+        supabase_key = env.secret("SUPABASE_SERVICE_KEY")
+        if supabase_url and not supabase_key:
+            raise ConfigError("SUPABASE_SERVICE_KEY is not set but SUPABASE_URL is: set the service-role key")
+        edge_port = env.port("EDGE_PORT", 8080)
+        renderer_port = env.port("RENDERER_PORT", 8090)
+        public = env.url("PUBLIC_BASE_URL") or f"http://127.0.0.1:{edge_port}"
+        return cls(
+            data_dir=data_dir,
+            secret_key=secret_key,
+            database_url=env.str("DATABASE_URL"),
+            redis_url=env.str("REDIS_URL"),
+            public_base_url=public,
+            site_url=env.url("SITE_URL") or public,
+            stripe_secret_key=stripe_key,
+            stripe_webhook_secrets=webhook_secrets,
+            stripe_api_base=env.url("STRIPE_API_BASE") or DEFAULT_STRIPE_API_BASE,
+            checkout_expiry_minutes=env.int_range("CHECKOUT_EXPIRY_MINUTES", 60, 30, 24 * 60),
+            postmark_server_token=env.secret("POSTMARK_SERVER_TOKEN"),
+            postmark_api_base=env.url("POSTMARK_API_BASE") or DEFAULT_POSTMARK_API_BASE,
+            email_from=env.str("EMAIL_FROM") or "CRB Analyser <reports@crb-analyser.local>",
+            supabase_url=supabase_url,
+            supabase_service_key=supabase_key,
+            renderer_url=env.url("RENDERER_URL") or f"http://127.0.0.1:{renderer_port}",
+            renderer_token=env.secret("RENDERER_TOKEN") or Secret(_derive(secret_key, "renderer-token")),
+            admin_token=env.secret("ADMIN_TOKEN"),
+            chromium_path=env.str("CHROMIUM_PATH") or _find_chromium(),
+            edge_port=edge_port,
+            renderer_port=renderer_port,
+        )
+
+
+class _Env:
+    """Typed reads of environment variables; every error names the variable."""
+
+    def __init__(self, environ: Mapping[str, str]) -> None:
+        self._environ = environ
+
+    def str(self, name: str) -> str | None:
+        value = self._environ.get(name, "").strip()
+        return value or None
+
+    def secret(self, name: str) -> Secret | None:
+        value = self.str(name)
+        return Secret(value) if value else None
+
+    def url(self, name: str) -> str | None:
+        value = self.str(name)
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ConfigError(f"{name}={value!r} is not an http(s) URL: set it like https://example.com")
+        return value.rstrip("/")
+
+    def port(self, name: str, default: int) -> int:
+        return self.int_range(name, default, 1, 65535)
+
+    def int_range(self, name: str, default: int, low: int, high: int) -> int:
+        value = self.str(name)
+        if value is None:
+            return default
+        try:
+            number = int(value)
+        except ValueError:
+            raise ConfigError(f"{name}={value!r} is not a whole number: set it between {low} and {high}") from None
+        if not low <= number <= high:
+            raise ConfigError(f"{name}={number} is out of range: set it between {low} and {high}")
+        return number
+
+
+def _derive(key: Secret, purpose: str) -> str:
+    return hmac.new(key.value.encode(), purpose.encode(), hashlib.sha256).hexdigest()[:40]
+
+
+def _local_secret_key(data_dir: Path) -> Secret:
+    """With no SECRET_KEY, keep one under DATA_DIR so every local process signs alike."""
+    path = data_dir / "secret.key"
+    if not path.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(secrets.token_hex(32))
+        tmp.chmod(0o600)
+        try:
+            os.link(tmp, path)  # atomic: the first process to get here wins
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink()
+    return Secret(path.read_text().strip())
+
+
+def _find_chromium() -> str | None:
+    return next((p for p in DEFAULT_CHROMIUM_PATHS if Path(p).exists()), None)

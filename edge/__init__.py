@@ -1,0 +1,1 @@
+"""The edge: quiz sessions, teaser, checkout, Stripe webhooks, report downloads."""

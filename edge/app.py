@@ -1,0 +1,95 @@
+"""The edge application: settings, one cleanup context per resource, the route list and the error middleware."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiohttp
+from aiohttp import web
+from arq import create_pool as create_arq_pool
+from arq.connections import RedisSettings
+
+from crb import embedded
+from crb.db import create_pool
+from crb.payments import gateway_for
+from crb.settings import Settings
+from crb.storage import store_for
+
+from edge import checkout, downloads, offline, sessions, webhooks
+from edge.errors import json_errors
+from edge.keys import ARQ, GATEWAY, HTTP, POOL, SETTINGS, STORE
+
+MAX_BODY_BYTES = 256 * 1024  # quiz answers and Stripe events are small
+SITE_DIST = Path(__file__).resolve().parent.parent / "site" / "dist"
+
+
+def create_app(settings: Settings) -> web.Application:
+    app = web.Application(middlewares=[json_errors], client_max_size=MAX_BODY_BYTES)
+    app[SETTINGS] = settings
+    app.cleanup_ctx.extend([_database, _queue, _http, _gateway, _store])
+    app.router.add_routes(routes(settings))
+    if SITE_DIST.is_dir():
+        app.router.add_static("/", SITE_DIST, show_index=False)
+    return app
+
+
+def routes(settings: Settings) -> list[web.AbstractRouteDef]:
+    table = [
+        web.get("/healthz", health),
+        web.get("/api/quiz", sessions.get_quiz),
+        web.post("/api/sessions", sessions.create_session),
+        web.get("/api/sessions/{id}", sessions.get_session),
+        web.put("/api/sessions/{id}/answers", sessions.save_answers),
+        web.post("/api/sessions/{id}/complete", sessions.complete),
+        web.post("/api/sessions/{id}/checkout", checkout.start_checkout),
+        web.get("/api/sessions/{id}/report", sessions.get_report),
+        web.post("/api/payments/webhook", webhooks.stripe_webhook),
+        web.get("/api/reports/{report_id}/download", downloads.download_report),
+        web.get("/files/{path:.+}", downloads.local_file),
+    ]
+    if settings.offline_payments:
+        table += [
+            web.get("/offline-checkout/{checkout_id}", offline.checkout_page),
+            web.post("/offline-checkout/{checkout_id}/pay", offline.pay),
+        ]
+    return table
+
+
+async def health(request: web.Request) -> web.Response:
+    await request.app[POOL].fetchval("select 1")
+    await request.app[ARQ].ping()
+    return web.json_response({"status": "ok"})
+
+
+async def _database(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    app[POOL] = await create_pool(settings.database_url or embedded.postgres_url(settings.data_dir))
+    yield
+    await app[POOL].close()
+
+
+async def _queue(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    url = settings.redis_url or embedded.start_redis(settings.data_dir).url
+    app[ARQ] = await create_arq_pool(RedisSettings.from_dsn(url), default_queue_name=settings.queue_name)
+    yield
+    await app[ARQ].aclose()
+
+
+async def _http(app: web.Application) -> AsyncIterator[None]:
+    app[HTTP] = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
+    yield
+    await app[HTTP].close()
+
+
+async def _gateway(app: web.Application) -> AsyncIterator[None]:
+    app[GATEWAY] = gateway_for(app[SETTINGS])
+    yield
+    await app[GATEWAY].close()
+
+
+async def _store(app: web.Application) -> AsyncIterator[None]:
+    app[STORE] = store_for(app[SETTINGS])
+    yield
+    await app[STORE].close()

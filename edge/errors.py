@@ -1,0 +1,60 @@
+"""One middleware that turns every failure into `{"error": {"code", "message", "field"?}}`, never a stack trace."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from aiohttp import web
+from aiohttp.typedefs import Handler
+
+from crb.errors import BadRequest, DomainError
+from crb.quiz import InvalidAnswers
+
+log = logging.getLogger(__name__)
+
+
+def error_body(code: str, message: str, field: str | None = None, **extra: Any) -> dict[str, Any]:
+    error: dict[str, Any] = {"code": code, "message": message}
+    if field is not None:
+        error["field"] = field
+    return {"error": {**error, **extra}}
+
+
+@web.middleware
+async def json_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
+    try:
+        return await handler(request)
+    except DomainError as e:
+        return web.json_response(error_body(e.code, e.message, e.field), status=e.status)
+    except InvalidAnswers as e:
+        details = [{"field": x.question_id, "code": x.code, "message": x.message} for x in e.errors]
+        first = e.errors[0]
+        return web.json_response(
+            error_body("invalid_answers", str(e), first.question_id, errors=details), status=422
+        )
+    except web.HTTPException as e:
+        if e.status < 400 or e.content_type == "application/json":
+            raise
+        code = e.reason.lower().replace(" ", "_")
+        return web.json_response(error_body(code, e.reason), status=e.status, headers=_allow(e))
+    except Exception:
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return web.json_response(error_body("internal_error", "something went wrong on our side"), status=500)
+
+
+def _allow(e: web.HTTPException) -> dict[str, str]:
+    allow = e.headers.get("Allow")
+    return {"Allow": allow} if allow else {}
+
+
+async def read_json_object(request: web.Request) -> dict[str, Any]:
+    """The request body as a JSON object, or a 400 that says what is wrong with it."""
+    try:
+        body = json.loads(await request.read() or b"null")
+    except (ValueError, UnicodeDecodeError):
+        raise BadRequest("the body is not valid JSON", code="invalid_json") from None
+    if not isinstance(body, dict):
+        raise BadRequest("the body must be a JSON object", code="invalid_json")
+    return body

@@ -1,0 +1,19 @@
+"""Typed application keys for what the edge's handlers share (aiohttp's "no singletons")."""
+
+from __future__ import annotations
+
+import aiohttp
+from aiohttp import web
+from arq.connections import ArqRedis
+
+from crb.db import Pool
+from crb.payments import PaymentGateway
+from crb.settings import Settings
+from crb.storage import ReportStore
+
+SETTINGS = web.AppKey("settings", Settings)
+POOL = web.AppKey("pool", Pool)
+ARQ = web.AppKey("arq", ArqRedis)
+GATEWAY = web.AppKey("gateway", PaymentGateway)
+STORE = web.AppKey("store", ReportStore)
+HTTP = web.AppKey("http", aiohttp.ClientSession)

@@ -1,0 +1,97 @@
+"""Quiz session handlers: the quiz, create, answer, complete (the teaser) and report status."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from aiohttp import web
+
+from crb import analysis, links, sessions
+from crb.errors import Unprocessable
+from crb.quiz import load_quiz, validate_answers
+from crb.settings import Settings
+
+from edge.errors import read_json_object
+from edge.keys import POOL, SETTINGS
+
+
+def bearer(request: web.Request) -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+async def authorised(request: web.Request) -> Any:
+    """The session named in the path, if the request carries its token."""
+    session_id = sessions.parse_id(request.match_info["id"])
+    async with request.app[POOL].acquire() as conn:
+        return await sessions.authorise(conn, session_id, bearer(request))
+
+
+async def get_quiz(request: web.Request) -> web.Response:
+    settings = request.app[SETTINGS]
+    quiz = load_quiz().model_dump(mode="json", exclude_none=True)
+    quiz["tiers"] = [
+        {"id": t.id, "name": t.name, "amount": t.amount, "currency": t.currency} for t in settings.tiers
+    ]
+    return web.json_response(quiz)
+
+
+async def create_session(request: web.Request) -> web.Response:
+    async with request.app[POOL].acquire() as conn:
+        new = await sessions.create(conn, load_quiz().version)
+    return web.json_response({"id": str(new.id), "token": new.token, "status": new.status}, status=201)
+
+
+async def get_session(request: web.Request) -> web.Response:
+    row = await authorised(request)
+    report = await report_state(request, row["id"])
+    return web.json_response({
+        "id": str(row["id"]), "status": row["status"], "answers": row["answers"], "teaser": row["teaser"],
+        "tier": row["tier"], "report": report,
+    })
+
+
+async def save_answers(request: web.Request) -> web.Response:
+    row = await authorised(request)
+    body = await read_json_object(request)
+    answers = body.get("answers")
+    if not isinstance(answers, dict):
+        raise Unprocessable('send {"answers": {question_id: value}}', field="answers")
+    clean = validate_answers(load_quiz(), answers, complete=False)
+    async with request.app[POOL].acquire() as conn:
+        merged = await sessions.save_answers(conn, row["id"], clean)
+    return web.json_response({"id": str(row["id"]), "status": "in_progress", "answers": merged})
+
+
+async def complete(request: web.Request) -> web.Response:
+    row = await authorised(request)
+    if row["status"] != "in_progress":
+        return web.json_response(row["teaser"])
+    answers = validate_answers(load_quiz(), row["answers"], complete=True)
+    teaser = analysis.teaser(answers).model_dump(mode="json")
+    async with request.app[POOL].acquire() as conn:
+        await sessions.complete(conn, row["id"], teaser, str(answers.get("company_name") or "") or None)
+        stored = await sessions.get(conn, row["id"])
+    return web.json_response(stored["teaser"])
+
+
+async def get_report(request: web.Request) -> web.Response:
+    row = await authorised(request)
+    return web.json_response(await report_state(request, row["id"]))
+
+
+async def report_state(request: web.Request, session_id: uuid.UUID) -> dict[str, Any]:
+    """The live report's status, and its download link once it is ready and the session may still have it."""
+    settings: Settings = request.app[SETTINGS]
+    report = await request.app[POOL].fetchrow(
+        "select r.id, r.status, s.status as session_status from reports r join quiz_sessions s on s.id = r.session_id"
+        " where r.session_id = $1 and r.status <> 'superseded'", session_id,
+    )
+    if report is None:
+        return {"status": "none"}
+    state: dict[str, Any] = {"status": report["status"]}
+    if report["status"] == "ready" and report["session_status"] not in ("refunded", "expired"):
+        state["download_url"] = links.download_url(settings, report["id"])
+    return state

@@ -1,0 +1,1 @@
+"""The arq worker: report generation, emails and scheduled jobs."""

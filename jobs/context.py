@@ -1,0 +1,46 @@
+"""What every job reaches: opened in the worker's on_startup, closed in on_shutdown, read through `deps(ctx)`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+from arq.connections import ArqRedis
+
+from crb import embedded
+from crb.db import Pool, create_pool
+from crb.mail import Mailer, mailer_for
+from crb.renderer_client import RendererClient
+from crb.settings import Settings
+from crb.storage import ReportStore, store_for
+
+
+@dataclass(frozen=True)
+class Deps:
+    settings: Settings
+    pool: Pool
+    store: ReportStore
+    mailer: Mailer
+    renderer: RendererClient
+    http: aiohttp.ClientSession
+    redis: ArqRedis
+
+
+def deps(ctx: dict[str, Any]) -> Deps:
+    found = ctx["deps"]
+    assert isinstance(found, Deps)
+    return found
+
+
+async def open_deps(settings: Settings, redis: ArqRedis) -> Deps:
+    pool = await create_pool(settings.database_url or embedded.postgres_url(settings.data_dir))
+    http = aiohttp.ClientSession()
+    return Deps(settings, pool, store_for(settings), mailer_for(settings), RendererClient(settings, http), http,
+                redis)
+
+
+async def close_deps(found: Deps) -> None:
+    await found.store.close()
+    await found.http.close()
+    await found.pool.close()

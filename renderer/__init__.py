@@ -1,0 +1,1 @@
+"""The renderer service: report data or HTML in, PDF out, through headless Chromium."""

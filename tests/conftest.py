@@ -1,0 +1,176 @@
+"""Real services for the tests: Postgres and Redis (the machine's, or embedded ones), loopback fakes for SaaS."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import secrets
+import socket
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+
+from crb import embedded
+from crb.migrate import migrate
+from crb.settings import Settings
+
+from tests.fakes.postmark_server import FakePostmark
+from tests.fakes.storage_server import FakeStorage
+from tests.fakes.stripe_server import FakeStripe
+
+MACHINE_POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
+MACHINE_REDIS = ("127.0.0.1", 6379)
+TEST_SECRET_KEY = "test-secret-key-0123456789"
+RENDERER_TOKEN = "renderer-test-token"
+
+
+def with_database(dsn: str, name: str) -> str:
+    parts = urlsplit(dsn)
+    return urlunsplit(parts._replace(path="/" + name))
+
+
+@pytest.fixture(scope="session")
+def short_tmp(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    # Unix socket paths must stay under about 100 characters.
+    return tmp_path_factory.mktemp("svc")
+
+
+@pytest.fixture(scope="session")
+async def postgres_admin(short_tmp: Path) -> str:
+    """A Postgres to create test databases on: the machine's when it answers, else an embedded one."""
+    try:
+        conn = await asyncpg.connect(MACHINE_POSTGRES, timeout=3)
+        await conn.close()
+        return MACHINE_POSTGRES
+    except (OSError, asyncpg.PostgresError, asyncio.TimeoutError):
+        return await asyncio.to_thread(embedded.postgres_url, short_tmp)
+
+
+@pytest.fixture(scope="session")
+async def database_url(postgres_admin: str) -> AsyncIterator[str]:
+    """This run's own database, migrated, dropped afterwards."""
+    name = "crb_test_" + secrets.token_hex(6)
+    admin = await asyncpg.connect(postgres_admin)
+    await admin.execute(f'create database "{name}"')
+    url = with_database(postgres_admin, name)
+    try:
+        await migrate(url)
+        yield url
+    finally:
+        await admin.execute(f'drop database if exists "{name}" with (force)')
+        await admin.close()
+
+
+@pytest.fixture(scope="session")
+def redis_url(short_tmp: Path) -> Iterator[str]:
+    """The machine's Redis when it answers, else an embedded one."""
+    try:
+        with socket.create_connection(MACHINE_REDIS, timeout=2) as s:
+            s.sendall(b"PING\r\n")
+            if s.recv(16).startswith(b"+PONG"):
+                yield "redis://127.0.0.1:6379/0"
+                return
+    except OSError:
+        pass
+    local = embedded.start_redis(short_tmp, persist=False)
+    try:
+        yield local.url
+    finally:
+        local.stop()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def serve(app: web.Application, port: int | None = None) -> TestServer:
+    server = TestServer(app, host="127.0.0.1", port=port)
+    await server.start_server()
+    return server
+
+
+def base_url(server: TestServer) -> str:
+    return str(server.make_url("")).rstrip("/")
+
+
+@pytest.fixture
+def make_settings(tmp_path: Path, database_url: str, redis_url: str) -> Callable[..., Settings]:
+    """Settings as the services would read them, plus a queue of this test's own on the shared Redis."""
+
+    def build(**env: str) -> Settings:
+        base = {
+            "DATA_DIR": str(tmp_path / "data"),
+            "DATABASE_URL": database_url,
+            "REDIS_URL": redis_url,
+            "SECRET_KEY": TEST_SECRET_KEY,
+            "RENDERER_TOKEN": RENDERER_TOKEN,
+        }
+        settings = Settings.from_env({**base, **env})
+        return dataclasses.replace(settings, queue_name="arq:test:" + secrets.token_hex(6))
+
+    return build
+
+
+@pytest.fixture
+async def fake_stripe() -> AsyncIterator[FakeStripe]:
+    fake = FakeStripe()
+    server = await serve(fake.app())
+    fake.base_url = base_url(server)
+    yield fake
+    await server.close()
+
+
+@pytest.fixture
+async def fake_postmark() -> AsyncIterator[tuple[FakePostmark, str]]:
+    fake = FakePostmark()
+    server = await serve(fake.app())
+    yield fake, base_url(server)
+    await server.close()
+
+
+@pytest.fixture
+async def fake_storage() -> AsyncIterator[tuple[FakeStorage, str]]:
+    fake = FakeStorage()
+    server = await serve(fake.app())
+    yield fake, base_url(server)
+    await server.close()
+
+
+@pytest.fixture(scope="session")
+async def renderer_url(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[str]:
+    """The real renderer service with Chromium, on loopback, shared by the whole run."""
+    from renderer.app import create_app
+
+    settings = Settings.from_env({
+        "DATA_DIR": str(tmp_path_factory.mktemp("renderer")),
+        "SECRET_KEY": TEST_SECRET_KEY,
+        "RENDERER_TOKEN": RENDERER_TOKEN,
+    })
+    server = await serve(create_app(settings))
+    yield base_url(server)
+    await server.close()
+
+
+def pytest_collection_modifyitems(items: list[Any]) -> None:
+    """Browser tests run last, so a quick failure elsewhere shows first."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+
+
+async def run_worker(settings: Settings) -> None:
+    """Run a real arq worker in burst mode until the queue is empty."""
+    from jobs.worker import create_worker
+
+    assert settings.redis_url is not None
+    worker = create_worker(settings, settings.redis_url, burst=True, poll_delay=0.05, handle_signals=False)
+    try:
+        await worker.main()
+    finally:
+        await worker.close()

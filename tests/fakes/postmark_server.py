@@ -1,0 +1,56 @@
+"""A loopback Postmark: `/email` at its root, checking each payload as Postmark's API does."""
+
+from __future__ import annotations
+
+import base64
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+TOKEN_HEADER = "X-Postmark-Server-Token"
+REQUIRED = ("From", "To", "Subject")
+
+
+@dataclass
+class FakePostmark:
+    token: str = "pm-test-token"
+    sent: list[dict[str, Any]] = field(default_factory=list)
+    inactive: set[str] = field(default_factory=set)
+    fail_next: int = 0  # answer this many requests with a 500 first
+
+    def app(self) -> web.Application:
+        app = web.Application(client_max_size=20 * 1024 * 1024)
+        app.router.add_post("/email", self._email)
+        return app
+
+    async def _email(self, request: web.Request) -> web.Response:
+        if request.headers.get(TOKEN_HEADER) != self.token:
+            return _error(401, 10, "The Server Token you provided in the X-Postmark-Server-Token request header was invalid.")
+        if self.fail_next > 0:
+            self.fail_next -= 1
+            return _error(500, 0, "Internal server error")
+        body = await request.json()
+        if missing := [k for k in REQUIRED if not body.get(k)]:
+            return _error(422, 300, f"Invalid email request: missing {missing}")
+        if not body.get("TextBody") and not body.get("HtmlBody"):
+            return _error(422, 300, "Provide either email TextBody or HtmlBody or both.")
+        for a in body.get("Attachments") or []:
+            base64.b64decode(a["Content"], validate=True)  # raises on bad base64, failing the test loudly
+        if body["To"] in self.inactive:
+            return _error(422, 406, "You tried to send to recipient(s) that have been marked as inactive.")
+        message_id = str(uuid.uuid4())
+        self.sent.append({**body, "MessageID": message_id})
+        return web.json_response(
+            {"To": body["To"], "SubmittedAt": "2026-11-26T10:00:00Z", "MessageID": message_id, "ErrorCode": 0,
+             "Message": "OK"}
+        )
+
+    def attachments(self, message: dict[str, Any]) -> list[tuple[str, str, bytes]]:
+        return [(a["Name"], a["ContentType"], base64.b64decode(a["Content"]))
+                for a in message.get("Attachments") or []]
+
+
+def _error(status: int, code: int, message: str) -> web.Response:
+    return web.json_response({"ErrorCode": code, "Message": message}, status=status)

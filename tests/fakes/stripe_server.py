@@ -1,0 +1,129 @@
+"""A loopback Stripe: Checkout Sessions and signed events, built from Stripe's own published example objects."""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+import secrets
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import stripe
+from aiohttp import web
+
+FIXTURES = json.loads((Path(__file__).with_name("stripe_fixtures.json")).read_text())["resources"]
+
+
+def fixture(name: str) -> dict[str, Any]:
+    """A deep copy of one of Stripe's example objects (`checkout.session`, `charge`, `event`, ...)."""
+    return copy.deepcopy(FIXTURES[name])
+
+
+def decode_form(pairs: list[tuple[str, str]]) -> dict[str, Any]:
+    """Stripe's form encoding (`a[b][0][c]=v`) back into nested dicts and lists."""
+    root: dict[str, Any] = {}
+    for key, value in pairs:
+        parts = re.findall(r"[^\[\]]+", key)
+        node: Any = root
+        for i, part in enumerate(parts):
+            last = i == len(parts) - 1
+            nxt_is_index = not last and parts[i + 1].isdigit()
+            if isinstance(node, list):
+                idx = int(part)
+                while len(node) <= idx:
+                    node.append(None)
+                if last:
+                    node[idx] = value
+                else:
+                    if node[idx] is None:
+                        node[idx] = [] if nxt_is_index else {}
+                    node = node[idx]
+            else:
+                if last:
+                    node[part] = value
+                else:
+                    node = node.setdefault(part, [] if nxt_is_index else {})
+    return root
+
+
+@dataclass
+class FakeStripe:
+    """State of the fake: created sessions, the requests seen, and a switch to make it fail."""
+
+    base_url: str = ""
+    sessions: dict[str, dict[str, Any]] = field(default_factory=dict)
+    by_idempotency_key: dict[str, dict[str, Any]] = field(default_factory=dict)
+    requests: list[dict[str, Any]] = field(default_factory=list)
+    fail_with: int | None = None
+
+    def app(self) -> web.Application:
+        app = web.Application()
+        app.router.add_post("/v1/checkout/sessions", self._create)
+        app.router.add_get("/v1/checkout/sessions/{id}", self._retrieve)
+        return app
+
+    async def _create(self, request: web.Request) -> web.Response:
+        if request.headers.get("Authorization", "").startswith("Bearer sk_") is False:
+            return _error(401, "invalid_request_error", "Invalid API Key provided")
+        params = decode_form(list((await request.post()).items()))  # type: ignore[arg-type]
+        key = request.headers.get("Idempotency-Key")
+        self.requests.append({"params": params, "idempotency_key": key})
+        if self.fail_with:
+            return _error(self.fail_with, "api_error", "Something went wrong on Stripe's end.")
+        if key and key in self.by_idempotency_key:
+            return web.json_response(self.by_idempotency_key[key])
+        session = self.checkout_session(params)
+        self.sessions[session["id"]] = session
+        if key:
+            self.by_idempotency_key[key] = session
+        return web.json_response(session)
+
+    async def _retrieve(self, request: web.Request) -> web.Response:
+        session = self.sessions.get(request.match_info["id"])
+        if session is None:
+            return _error(404, "invalid_request_error", "No such checkout.session")
+        return web.json_response(session)
+
+    def checkout_session(self, params: dict[str, Any]) -> dict[str, Any]:
+        s = fixture("checkout.session")
+        sid = "cs_test_" + secrets.token_hex(24)
+        item = params["line_items"][0]["price_data"]
+        s.update(
+            id=sid, url=f"{self.base_url}/pay/{sid}", status="open", payment_status="unpaid",
+            client_reference_id=params.get("client_reference_id"), customer_email=params.get("customer_email"),
+            metadata=params.get("metadata", {}), success_url=params["success_url"],
+            cancel_url=params["cancel_url"], expires_at=int(params["expires_at"]),
+            amount_total=int(item["unit_amount"]), amount_subtotal=int(item["unit_amount"]),
+            currency=item["currency"], payment_intent=None, created=int(time.time()),
+        )
+        s["customer_details"]["email"] = params.get("customer_email")
+        s["payment_intent_metadata"] = params.get("payment_intent_data", {}).get("metadata", {})
+        return s
+
+    def complete(self, session_id: str, *, payment_status: str = "paid") -> dict[str, Any]:
+        """Mark a session paid as Stripe would after the customer pays; return its updated object."""
+        s = self.sessions[session_id]
+        s.update(status="complete", payment_status=payment_status,
+                 payment_intent=s["payment_intent"] or "pi_test_" + secrets.token_hex(12))
+        return copy.deepcopy(s)
+
+
+def event(event_type: str, obj: dict[str, Any], *, event_id: str | None = None) -> dict[str, Any]:
+    """A Stripe event wrapping `obj`, in the shape of Stripe's example event."""
+    e = fixture("event")
+    e.update(id=event_id or "evt_test_" + secrets.token_hex(12), type=event_type, created=int(time.time()),
+             livemode=bool(obj.get("livemode", False)), data={"object": obj}, api_version="2025-10-29.clover")
+    return e
+
+
+def signed(payload: dict[str, Any], secret: str, *, timestamp: int | None = None) -> tuple[bytes, str]:
+    """The body and `Stripe-Signature` header Stripe would send for `payload`."""
+    body = json.dumps(payload)
+    return body.encode(), stripe.WebhookSignature.generate_signature_header(body, secret, timestamp)
+
+
+def _error(status: int, kind: str, message: str) -> web.Response:
+    return web.json_response({"error": {"type": kind, "message": message}}, status=status)
