@@ -5,18 +5,19 @@ from __future__ import annotations
 import asyncio
 import time
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 from urllib.parse import quote, urlencode
+
+import httpx
+from storage3.exceptions import StorageException
 
 from crb import signing
 from crb.settings import Settings
 
-if TYPE_CHECKING:
-    from supabase import AsyncClient
-
 BUCKET = "reports"
 PDF = "application/pdf"
 LOCAL_FILE_PURPOSE = "local-file"
+STORAGE_TIMEOUT_S = 30
 
 
 class StorageError(RuntimeError):
@@ -88,50 +89,49 @@ class LocalStore:
 
 
 class SupabaseStore:
-    """The private `reports` bucket through the supabase client (https://supabase.com/docs/reference/python)."""
+    """The private `reports` bucket through storage3, the supabase client's storage API
+    (https://supabase.com/docs/reference/python/storage-from-upload), with the service-role key."""
 
     def __init__(self, settings: Settings) -> None:
         assert settings.supabase_url and settings.supabase_service_key
-        self._url = settings.supabase_url
-        self._key = settings.supabase_service_key
-        self._client: AsyncClient | None = None
+        from storage3 import AsyncStorageClient
 
-    async def _bucket(self):  # type: ignore[no-untyped-def]
-        if self._client is None:
-            from supabase import acreate_client
-
-            self._client = await acreate_client(self._url, self._key.value)
-        return self._client.storage.from_(BUCKET)
+        key = settings.supabase_service_key.value
+        headers = {"apikey": key, "Authorization": f"Bearer {key}"}
+        self._http = httpx.AsyncClient(headers=headers, timeout=STORAGE_TIMEOUT_S, follow_redirects=True)
+        client = AsyncStorageClient(f"{settings.supabase_url}/storage/v1/", headers, http_client=self._http)
+        self._bucket = client.from_(BUCKET)
 
     async def upload(self, path: str, data: bytes) -> None:
-        bucket = await self._bucket()
         try:
             # The default content type is text/plain, and `upsert` must be a string.
-            await bucket.upload(check_path(path), data, {"content-type": PDF, "upsert": "true"})
-        except Exception as e:
+            await self._bucket.upload(check_path(path), data, {"content-type": PDF, "upsert": "true"})
+        except (StorageException, httpx.HTTPError) as e:
             raise StorageError(f"upload of {path} failed: {e}") from e
 
     async def signed_url(self, path: str, expires_in: int) -> str:
-        bucket = await self._bucket()
         try:
-            response = await bucket.create_signed_url(check_path(path), expires_in)
-        except Exception as e:
+            response = await self._bucket.create_signed_url(check_path(path), expires_in)
+        except (StorageException, httpx.HTTPError) as e:
             raise StorageError(f"signing {path} failed: {e}") from e
         return str(response["signedURL"])
 
     async def exists(self, path: str) -> bool:
-        bucket = await self._bucket()
-        return bool(await bucket.exists(check_path(path)))
+        try:
+            return bool(await self._bucket.exists(check_path(path)))
+        except (StorageException, httpx.HTTPError) as e:
+            raise StorageError(f"checking {path} failed: {e}") from e
 
     async def delete(self, paths: list[str]) -> None:
-        if paths:
-            bucket = await self._bucket()
-            await bucket.remove([check_path(p) for p in paths])
+        if not paths:
+            return
+        try:
+            await self._bucket.remove([check_path(p) for p in paths])
+        except (StorageException, httpx.HTTPError) as e:
+            raise StorageError(f"deleting {len(paths)} file(s) failed: {e}") from e
 
     async def close(self) -> None:
-        if self._client is not None:
-            await self._client.storage._client.aclose()  # the storage client's own httpx session
-            self._client = None
+        await self._http.aclose()
 
 
 def store_for(settings: Settings) -> ReportStore:

@@ -32,6 +32,17 @@ CHROMIUM_ARGS = (
     "--no-sandbox",
 )
 
+# Below Playwright's request routing, so that what routing cannot see (preconnect, prefetch, beacons,
+# WebRTC) cannot reach a network either: every host name and IP resolves to nothing, every connection
+# goes to a proxy that does not exist, and WebRTC may only use that proxy. Measured in
+# tests/renderer/test_app.py with a TCP and a UDP canary.
+NO_NETWORK_ARGS = (
+    "--host-resolver-rules=MAP * ~NOTFOUND",
+    "--proxy-server=http://proxy.invalid:1",
+    "--proxy-bypass-list=<-loopback>",
+    "--webrtc-ip-handling-policy=disable_non_proxied_udp",
+)
+
 
 class Printer:
     """Owns one Chromium, prints each job in a fresh context, and relaunches it after a disconnect.
@@ -76,7 +87,7 @@ class Printer:
                 context = await browser.new_context(
                     java_script_enabled=javascript,
                     service_workers="block",
-                    offline=True,
+                    offline=True,  # network emulation off: also stops sendBeacon and prefetch
                 )
                 try:
                     return await _print(context, html, timeout_ms=timeout_s * 1000)
@@ -96,7 +107,7 @@ class Printer:
                 log.warning("Chromium disconnected; launching a new one")
             self._browser = await self._playwright.chromium.launch(
                 executable_path=self._executable_path,
-                args=list(CHROMIUM_ARGS),
+                args=[*CHROMIUM_ARGS, *NO_NETWORK_ARGS],
             )
             log.info("Chromium %s launched", self._browser.version)
             return self._browser

@@ -174,3 +174,17 @@ async def run_worker(settings: Settings) -> None:
         await worker.main()
     finally:
         await worker.close()
+
+
+@pytest.fixture
+def edge_client(aiohttp_client: Any, make_settings: Callable[..., Settings]) -> Callable[..., Any]:
+    """Start the edge on a known loopback port, so PUBLIC_BASE_URL (links, redirects) points at it."""
+
+    async def start(**env: str) -> tuple[Any, Settings]:
+        port = free_port()
+        settings = make_settings(PUBLIC_BASE_URL=f"http://127.0.0.1:{port}", **env)
+        from edge.app import create_app
+
+        return await aiohttp_client(create_app(settings), server_kwargs={"port": port}), settings
+
+    return start

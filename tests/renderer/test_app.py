@@ -186,10 +186,48 @@ async def test_data_urls_still_load(client: Client) -> None:
     assert "INLINE-FRAME" in _pdf_text(await response.read())[0]
 
 
-def _leaky_html(base: str) -> str:
-    """A document that tries every way we know to reach `base` over the network."""
-    ws = base.replace("http://", "ws://")
+class Canary:
+    """Loopback TCP and UDP listeners that record every connection and datagram, HTTP or not."""
+
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+
+    async def __aenter__(self) -> Canary:
+        loop = asyncio.get_running_loop()
+        self._tcp = await asyncio.start_server(self._on_connection, "127.0.0.1", 0)
+        self._udp, _ = await loop.create_datagram_endpoint(
+            lambda: _DatagramRecorder(self.seen), local_addr=("127.0.0.1", 0)
+        )
+        self.tcp_port = self._tcp.sockets[0].getsockname()[1]
+        self.udp_port = self._udp.get_extra_info("sockname")[1]
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        self._udp.close()
+        self._tcp.close()
+        await self._tcp.wait_closed()
+
+    async def _on_connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        line = await reader.readline()
+        self.seen.append(f"tcp: {line.decode(errors='replace').strip() or '(connection only)'}")
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+        writer.close()
+
+
+class _DatagramRecorder(asyncio.DatagramProtocol):
+    def __init__(self, seen: list[str]) -> None:
+        self.seen = seen
+
+    def datagram_received(self, data: bytes, addr: tuple[str | Any, int]) -> None:
+        self.seen.append(f"udp: {len(data)} bytes")
+
+
+def _leaky_html(tcp_port: int, udp_port: int) -> str:
+    """A document that tries every way we know to reach the canary over the network."""
+    base = f"http://127.0.0.1:{tcp_port}"
     return f"""<!DOCTYPE html><html><head>
+<link rel="preconnect" href="{base}">
+<link rel="dns-prefetch" href="http://canary.example">
 <link rel="stylesheet" href="{base}/style.css">
 <link rel="preload" href="{base}/preload" as="fetch">
 <link rel="prefetch" href="{base}/prefetch">
@@ -216,38 +254,30 @@ def _leaky_html(base: str) -> str:
   new Image().src = "{base}/js-image.png";
   navigator.sendBeacon("{base}/beacon", "x");
   new EventSource("{base}/events");
-  try {{ new WebSocket("{ws}/socket"); }} catch (e) {{}}
+  try {{ new WebSocket("ws://127.0.0.1:{tcp_port}/socket"); }} catch (e) {{}}
   try {{ new Worker("{base}/worker.js"); }} catch (e) {{}}
   navigator.serviceWorker && navigator.serviceWorker.register("{base}/sw.js").catch(() => {{}});
+  const pc = new RTCPeerConnection({{iceServers: [{{urls: "stun:127.0.0.1:{udp_port}"}}]}});
+  pc.createDataChannel("leak");
+  pc.createOffer().then((offer) => pc.setLocalDescription(offer));
   document.forms[0].submit();
 </script>
 </body></html>"""
 
 
 @pytest.mark.parametrize("javascript", ["false", "true"])
-async def test_html_cannot_reach_the_network(
-    client: Client,
-    aiohttp_server: Callable[[web.Application], Awaitable[TestServer]],
-    javascript: str,
-) -> None:
-    seen: list[str] = []
-
-    async def record(request: web.Request) -> web.Response:
-        seen.append(request.path)
-        return web.Response(text="canary")
-
-    canary_app = web.Application()
-    canary_app.router.add_route("*", "/{tail:.*}", record)
-    canary = await aiohttp_server(canary_app)
-    base = f"http://127.0.0.1:{canary.port}"
-
-    response = await client.post(
-        "/v1/pdf", data=_leaky_html(base), params={"javascript": javascript}, headers=HTML
-    )
-    await asyncio.sleep(0.5)  # room for any late request to arrive
+async def test_html_cannot_reach_the_network(client: Client, javascript: str) -> None:
+    async with Canary() as canary:
+        response = await client.post(
+            "/v1/pdf",
+            data=_leaky_html(canary.tcp_port, canary.udp_port),
+            params={"javascript": javascript},
+            headers=HTML,
+        )
+        await asyncio.sleep(0.5)  # room for any late connection to arrive
 
     assert response.status == 200
-    assert seen == []
+    assert canary.seen == []
 
 
 async def test_html_cannot_read_local_files(client: Client, tmp_path: Path) -> None:
@@ -282,8 +312,6 @@ async def test_a_hung_page_times_out_and_the_browser_recovers(
 async def test_many_reports_at_once(client: Client, report_json: dict[str, Any]) -> None:
     body = json.dumps(report_json)
 
-    responses = await asyncio.gather(
-        *(client.post("/v1/reports", data=body, headers=AUTH) for _ in range(6))
-    )
+    responses = await asyncio.gather(*(client.post("/v1/reports", data=body, headers=AUTH) for _ in range(6)))
 
     assert [r.status for r in responses] == [200] * 6
