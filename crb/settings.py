@@ -84,7 +84,7 @@ class Settings:
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         """Build the settings from the environment (and `.env` values already merged into it)."""
-        env = _Env(os.environ if environ is None else environ)
+        env = _Env(_process_environment() if environ is None else environ)
         data_dir = Path(env.str("DATA_DIR") or ".data").resolve()
         secret_key = env.secret("SECRET_KEY") or _local_secret_key(data_dir)
         stripe_key = env.secret("STRIPE_SECRET_KEY")
@@ -168,6 +168,14 @@ class _Env:
         if not low <= number <= high:
             raise ConfigError(f"{name}={number} is out of range: set it between {low} and {high}")
         return number
+
+
+def _process_environment() -> dict[str, str]:
+    """The process environment over the optional `.env` file in the working directory."""
+    from dotenv import dotenv_values
+
+    from_file = {k: v for k, v in dotenv_values(".env").items() if v is not None}
+    return {**from_file, **os.environ}
 
 
 def _derive(key: Secret, purpose: str) -> str:

@@ -296,7 +296,7 @@ async def test_html_cannot_read_local_files(client: Client, tmp_path: Path) -> N
 async def test_a_hung_page_times_out_and_the_browser_recovers(
     aiohttp_client: Callable[[web.Application], Awaitable[Client]], tmp_path: Path
 ) -> None:
-    client = await aiohttp_client(create_app(_settings(tmp_path), job_timeout_s=1.0))
+    client = await aiohttp_client(create_app(_settings(tmp_path), job_timeout_s=2.0))
 
     hung = await client.post(
         "/v1/pdf", data="<script>while (true) {}</script>", params={"javascript": "true"}, headers=HTML
