@@ -24,7 +24,7 @@ def main(argv: list[str] | None = None) -> int:
     quiz.add_argument("--json", action="store_true", help="as JSON (the GET /api/quiz shape)")
     for name, text in (("analyse", "print the report data as JSON"), ("report", "render the report PDF")):
         sub = commands.add_parser(name, help=text)
-        sub.add_argument("answers", type=Path, help='a JSON file holding the answers object (question id -> value)')
+        sub.add_argument("answers", type=Path, help="a JSON file holding the answers object (question id -> value)")
         sub.add_argument("--tier", default="report")
         if name == "report":
             sub.add_argument("-o", "--output", type=Path, required=True)
@@ -41,8 +41,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _quiz(settings: Settings, args: argparse.Namespace) -> int:
     quiz = load_quiz().model_dump(mode="json", exclude_none=True)
-    quiz["tiers"] = [{"id": t.id, "name": t.name, "amount": t.amount, "currency": t.currency}
-                     for t in settings.tiers]
+    quiz["tiers"] = [{"id": t.id, "name": t.name, "amount": t.amount, "currency": t.currency} for t in settings.tiers]
     if args.json:
         print(json.dumps(quiz, indent=2))
     else:

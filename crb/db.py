@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, TypeAlias, cast
 
 import asyncpg
 
-Pool = asyncpg.Pool
-Connection = asyncpg.Connection
+Pool: TypeAlias = asyncpg.Pool
+Connection: TypeAlias = asyncpg.Connection
 
 
 async def _init(conn: Any) -> None:
@@ -19,5 +19,4 @@ async def _init(conn: Any) -> None:
 async def create_pool(dsn: str, *, max_size: int = 10) -> Pool:
     """A pool whose connections speak JSON for json and jsonb."""
     pool = await asyncpg.create_pool(dsn, min_size=1, max_size=max_size, init=_init)
-    assert pool is not None
-    return pool
+    return cast(Pool, pool)

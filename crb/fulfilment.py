@@ -38,7 +38,11 @@ async def fulfil(conn: Connection, paid: PaidCheckout) -> bool:
             "update quiz_sessions set status = 'paid', paid_at = now(), updated_at = now(),"
             " stripe_checkout_session_id = $2, stripe_payment_intent_id = $3, amount_total = $4, currency = $5"
             " where id = $1 and status = any($6::text[]) returning id",
-            paid.session_id, paid.checkout_id, paid.payment_intent_id, paid.amount_total, paid.currency,
+            paid.session_id,
+            paid.checkout_id,
+            paid.payment_intent_id,
+            paid.amount_total,
+            paid.currency,
             list(OPEN_FOR_CHECKOUT),
         )
         if updated is None:
@@ -46,9 +50,15 @@ async def fulfil(conn: Connection, paid: PaidCheckout) -> bool:
         report_id = uuid.uuid4()
         await conn.execute(
             "insert into reports (id, session_id, version, status) values ($1, $2, 1, 'pending')",
-            report_id, paid.session_id,
+            report_id,
+            paid.session_id,
         )
-        await outbox.add(conn, "send_email", email_job_id(paid.session_id, "payment_confirmation"),
-                         str(paid.session_id), "payment_confirmation")
+        await outbox.add(
+            conn,
+            "send_email",
+            email_job_id(paid.session_id, "payment_confirmation"),
+            str(paid.session_id),
+            "payment_confirmation",
+        )
         await outbox.add(conn, "generate_report", report_job_id(report_id), str(report_id))
     return True

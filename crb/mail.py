@@ -55,7 +55,7 @@ class OutboxMailer:
 
     async def send(self, message: Email) -> str:
         mime = to_mime(message, self._from)
-        message_id = mime["Message-ID"].strip("<>")
+        message_id = str(mime["Message-ID"]).strip("<>")
         name = f"{mime['Date-Stamp']}-{message.tag}-{_safe(message.to)}.eml"
         del mime["Date-Stamp"]
         await asyncio.to_thread(self._write, self.directory / name, mime.as_bytes(policy=email.policy.SMTP))

@@ -55,9 +55,10 @@ async def migrate(dsn: str, directory: Path = MIGRATIONS_DIR) -> list[str]:
                 sql = m.path.read_text(encoding="utf-8")
                 await conn.execute(sql)
                 await conn.execute(
-                    "insert into supabase_migrations.schema_migrations (version, statements, name)"
-                    " values ($1, $2, $3)",
-                    m.version, [sql], m.name,
+                    "insert into supabase_migrations.schema_migrations (version, statements, name) values ($1, $2, $3)",
+                    m.version,
+                    [sql],
+                    m.name,
                 )
                 applied.append(m.version)
             return applied

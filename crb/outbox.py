@@ -18,7 +18,9 @@ async def add(conn: Connection, function: str, job_id: str, *args: Any) -> None:
     """Record a job in the caller's transaction; the same job id twice is one job."""
     await conn.execute(
         "insert into job_outbox (job_id, function, args) values ($1, $2, $3) on conflict (job_id) do nothing",
-        job_id, function, list(args),
+        job_id,
+        function,
+        list(args),
     )
 
 
@@ -33,8 +35,7 @@ async def relay(pool: Pool, redis: ArqRedis, queue_name: str) -> int:
                 RELAY_BATCH,
             )
             for row in rows:
-                await redis.enqueue_job(row["function"], *row["args"], _job_id=row["job_id"],
-                                        _queue_name=queue_name)
+                await redis.enqueue_job(row["function"], *row["args"], _job_id=row["job_id"], _queue_name=queue_name)
             if rows:
                 await conn.execute(
                     "update job_outbox set enqueued_at = now() where id = any($1::bigint[])",

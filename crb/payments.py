@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 import stripe
+from stripe.params.checkout import SessionCreateParams
 
 from crb.errors import UpstreamError
 from crb.settings import Settings, Tier
@@ -57,18 +58,20 @@ class StripeGateway:
 
     async def create_checkout(self, request: CheckoutRequest) -> CheckoutSession:
         metadata = {"quiz_session_id": str(request.session_id), "tier": request.tier.id}
-        params: stripe.checkout.SessionCreateParams = {
+        params: SessionCreateParams = {
             "mode": "payment",
             "client_reference_id": str(request.session_id),
             "customer_email": request.email,
-            "line_items": [{
-                "quantity": 1,
-                "price_data": {
-                    "currency": request.tier.currency,
-                    "unit_amount": request.tier.amount,
-                    "product_data": {"name": request.tier.name},
-                },
-            }],
+            "line_items": [
+                {
+                    "quantity": 1,
+                    "price_data": {
+                        "currency": request.tier.currency,
+                        "unit_amount": request.tier.amount,
+                        "product_data": {"name": request.tier.name},
+                    },
+                }
+            ],
             "metadata": metadata,
             # Checkout Session metadata is not copied to the payment intent: set it there too.
             "payment_intent_data": {"metadata": metadata},
@@ -82,15 +85,17 @@ class StripeGateway:
             )
         except stripe.StripeError as e:
             log.error("Stripe refused to create a Checkout Session for %s: %r", request.session_id, e)
-            raise UpstreamError("the payment provider is not answering properly; please try again shortly",
-                                code="payment_provider_error") from e
+            raise UpstreamError(
+                "the payment provider is not answering properly; please try again shortly",
+                code="payment_provider_error",
+            ) from e
         url = session["url"]
         if not url:
             raise UpstreamError("the payment provider returned no checkout page", code="payment_provider_error")
         return CheckoutSession(id=session["id"], url=url)
 
     async def close(self) -> None:
-        await self._http.close_async()
+        await self._http.close_async()  # type: ignore[no-untyped-call]
 
 
 class OfflineGateway:

@@ -33,7 +33,9 @@ class RendererClient:
         body = report.model_dump_json()
         try:
             async with self._http.post(
-                self._url, data=body, headers={**self._headers, "Content-Type": "application/json"},
+                self._url,
+                data=body,
+                headers={**self._headers, "Content-Type": "application/json"},
                 timeout=aiohttp.ClientTimeout(total=RENDER_TIMEOUT_S),
             ) as response:
                 if response.status != 200:

@@ -34,7 +34,9 @@ async def create(conn: Connection, quiz_version: str) -> NewSession:
     session_id, token = uuid.uuid4(), secrets.token_urlsafe(32)
     await conn.execute(
         "insert into quiz_sessions (id, token_hash, quiz_version) values ($1, $2, $3)",
-        session_id, signing.hash_token(token), quiz_version,
+        session_id,
+        signing.hash_token(token),
+        quiz_version,
     )
     return NewSession(session_id, token, "in_progress")
 
@@ -59,26 +61,34 @@ async def save_answers(conn: Connection, session_id: uuid.UUID, answers: dict[st
     merged = await conn.fetchval(
         "update quiz_sessions set answers = answers || $2::jsonb, updated_at = now()"
         " where id = $1 and status = any($3::text[]) returning answers",
-        session_id, answers, list(OPEN_FOR_ANSWERS),
+        session_id,
+        answers,
+        list(OPEN_FOR_ANSWERS),
     )
     if merged is None:
         raise Conflict("this quiz is already complete; its answers can no longer change", code="quiz_complete")
     return dict(merged)
 
 
-async def complete(
-    conn: Connection, session_id: uuid.UUID, teaser: dict[str, Any], company_name: str | None
-) -> None:
+async def complete(conn: Connection, session_id: uuid.UUID, teaser: dict[str, Any], company_name: str | None) -> None:
     """Mark the quiz complete with its teaser; completing twice is harmless."""
     await conn.execute(
         "update quiz_sessions set status = 'completed', teaser = $2, company_name = $3,"
         " completed_at = now(), updated_at = now() where id = $1 and status = 'in_progress'",
-        session_id, teaser, company_name,
+        session_id,
+        teaser,
+        company_name,
     )
 
 
 async def start_checkout(
-    conn: Connection, session_id: uuid.UUID, *, email: str, tier: str, amount: int, currency: str,
+    conn: Connection,
+    session_id: uuid.UUID,
+    *,
+    email: str,
+    tier: str,
+    amount: int,
+    currency: str,
     checkout_id: str,
 ) -> bool:
     """Record a new Checkout Session; False when the session is no longer open for checkout."""
@@ -86,6 +96,12 @@ async def start_checkout(
         "update quiz_sessions set status = 'checkout', email = $2, tier = $3, amount_total = $4, currency = $5,"
         " stripe_checkout_session_id = $6, checkout_started_at = now(), updated_at = now()"
         " where id = $1 and status = any($7::text[])",
-        session_id, email, tier, amount, currency, checkout_id, list(OPEN_FOR_CHECKOUT),
+        session_id,
+        email,
+        tier,
+        amount,
+        currency,
+        checkout_id,
+        list(OPEN_FOR_CHECKOUT),
     )
     return bool(result == "UPDATE 1")

@@ -68,7 +68,9 @@ class Settings:
     renderer_token: Secret = field(default_factory=lambda: Secret(""))
     admin_token: Secret | None = None
     chromium_path: str | None = None
+    edge_host: str = "127.0.0.1"
     edge_port: int = 8080
+    renderer_host: str = "127.0.0.1"
     renderer_port: int = 8090
     tiers: tuple[Tier, ...] = DEFAULT_TIERS
     queue_name: str = "arq:queue"
@@ -85,11 +87,11 @@ class Settings:
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         """Build the settings from the environment (and `.env` values already merged into it)."""
         env = _Env(_process_environment() if environ is None else environ)
-        data_dir = Path(env.str("DATA_DIR") or ".data").resolve()
+        data_dir = Path(env.text("DATA_DIR") or ".data").resolve()
         secret_key = env.secret("SECRET_KEY") or _local_secret_key(data_dir)
         stripe_key = env.secret("STRIPE_SECRET_KEY")
         webhook_secrets = tuple(
-            Secret(s.strip()) for s in (env.str("STRIPE_WEBHOOK_SECRET") or "").split(",") if s.strip()
+            Secret(s.strip()) for s in (env.text("STRIPE_WEBHOOK_SECRET") or "").split(",") if s.strip()
         )
         if stripe_key and not webhook_secrets:
             raise ConfigError(
@@ -109,8 +111,8 @@ class Settings:
         return cls(
             data_dir=data_dir,
             secret_key=secret_key,
-            database_url=env.str("DATABASE_URL"),
-            redis_url=env.str("REDIS_URL"),
+            database_url=env.text("DATABASE_URL"),
+            redis_url=env.text("REDIS_URL"),
             public_base_url=public,
             site_url=env.url("SITE_URL") or public,
             stripe_secret_key=stripe_key,
@@ -119,14 +121,16 @@ class Settings:
             checkout_expiry_minutes=env.int_range("CHECKOUT_EXPIRY_MINUTES", 60, 30, 24 * 60),
             postmark_server_token=env.secret("POSTMARK_SERVER_TOKEN"),
             postmark_api_base=env.url("POSTMARK_API_BASE") or DEFAULT_POSTMARK_API_BASE,
-            email_from=env.str("EMAIL_FROM") or "CRB Analyser <reports@crb-analyser.local>",
+            email_from=env.text("EMAIL_FROM") or "CRB Analyser <reports@crb-analyser.local>",
             supabase_url=supabase_url,
             supabase_service_key=supabase_key,
             renderer_url=env.url("RENDERER_URL") or f"http://127.0.0.1:{renderer_port}",
             renderer_token=env.secret("RENDERER_TOKEN") or Secret(_derive(secret_key, "renderer-token")),
             admin_token=env.secret("ADMIN_TOKEN"),
-            chromium_path=env.str("CHROMIUM_PATH") or _find_chromium(),
+            chromium_path=env.text("CHROMIUM_PATH") or _find_chromium(),
+            edge_host=env.text("EDGE_HOST") or "127.0.0.1",
             edge_port=edge_port,
+            renderer_host=env.text("RENDERER_HOST") or "127.0.0.1",
             renderer_port=renderer_port,
         )
 
@@ -137,16 +141,16 @@ class _Env:
     def __init__(self, environ: Mapping[str, str]) -> None:
         self._environ = environ
 
-    def str(self, name: str) -> str | None:
+    def text(self, name: str) -> str | None:
         value = self._environ.get(name, "").strip()
         return value or None
 
     def secret(self, name: str) -> Secret | None:
-        value = self.str(name)
+        value = self.text(name)
         return Secret(value) if value else None
 
     def url(self, name: str) -> str | None:
-        value = self.str(name)
+        value = self.text(name)
         if value is None:
             return None
         parts = urlsplit(value)
@@ -158,7 +162,7 @@ class _Env:
         return self.int_range(name, default, 1, 65535)
 
     def int_range(self, name: str, default: int, low: int, high: int) -> int:
-        value = self.str(name)
+        value = self.text(name)
         if value is None:
             return default
         try:

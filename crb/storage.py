@@ -9,7 +9,7 @@ from typing import Protocol
 from urllib.parse import quote, urlencode
 
 import httpx
-from storage3.exceptions import StorageException
+from storage3.utils import StorageException
 
 from crb import signing
 from crb.settings import Settings

@@ -6,15 +6,17 @@ import logging
 
 from aiohttp import web
 
-from crb.settings import Settings
-
+from crb.settings import ConfigError, Settings
 from edge.app import create_app
 
 
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    settings = Settings.from_env()
-    web.run_app(create_app(settings), host="0.0.0.0", port=settings.edge_port, access_log_format='%r %s %Tfs')
+    try:
+        settings = Settings.from_env()
+    except ConfigError as exc:
+        raise SystemExit(f"edge: {exc}") from None
+    web.run_app(create_app(settings), host=settings.edge_host, port=settings.edge_port, access_log_format="%r %s %Tfs")
 
 
 if __name__ == "__main__":

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import aiohttp
 from aiohttp import web
@@ -15,13 +14,11 @@ from crb.db import create_pool
 from crb.payments import gateway_for
 from crb.settings import Settings
 from crb.storage import store_for
-
-from edge import checkout, downloads, offline, sessions, webhooks
+from edge import checkout, downloads, offline, sessions, site, webhooks
 from edge.errors import json_errors
 from edge.keys import ARQ, GATEWAY, HTTP, POOL, SETTINGS, STORE
 
 MAX_BODY_BYTES = 256 * 1024  # quiz answers and Stripe events are small
-SITE_DIST = Path(__file__).resolve().parent.parent / "site" / "dist"
 
 
 def create_app(settings: Settings) -> web.Application:
@@ -29,13 +26,11 @@ def create_app(settings: Settings) -> web.Application:
     app[SETTINGS] = settings
     app.cleanup_ctx.extend([_database, _queue, _http, _gateway, _store])
     app.router.add_routes(routes(settings))
-    if SITE_DIST.is_dir():
-        app.router.add_static("/", SITE_DIST, show_index=False)
     return app
 
 
 def routes(settings: Settings) -> list[web.AbstractRouteDef]:
-    table = [
+    table: list[web.AbstractRouteDef] = [
         web.get("/healthz", health),
         web.get("/api/quiz", sessions.get_quiz),
         web.post("/api/sessions", sessions.create_session),
@@ -53,7 +48,7 @@ def routes(settings: Settings) -> list[web.AbstractRouteDef]:
             web.get("/offline-checkout/{checkout_id}", offline.checkout_page),
             web.post("/offline-checkout/{checkout_id}/pay", offline.pay),
         ]
-    return table
+    return [*table, web.get("/{path:.*}", site.site_file)]  # last: the static site, in development
 
 
 async def health(request: web.Request) -> web.Response:

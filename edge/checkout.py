@@ -11,7 +11,6 @@ from aiohttp import web
 from crb import sessions
 from crb.errors import Conflict, Unprocessable
 from crb.payments import CheckoutRequest
-
 from edge.errors import read_json_object
 from edge.keys import GATEWAY, POOL, SETTINGS
 from edge.sessions import authorised
@@ -36,16 +35,25 @@ async def start_checkout(request: web.Request) -> web.Response:
     sid = row["id"]
     # The same click twice (same session, tier, email, and earlier checkout) makes one Stripe session.
     key_source = f"{sid}:{tier.id}:{email}:{row['stripe_checkout_session_id'] or 'first'}"
-    checkout = await request.app[GATEWAY].create_checkout(CheckoutRequest(
-        session_id=sid, email=email, tier=tier,
-        success_url=f"{settings.site_url}/success.html?session_id={sid}&checkout={{CHECKOUT_SESSION_ID}}",
-        cancel_url=f"{settings.site_url}/quiz.html?session_id={sid}&checkout=cancelled",
-        expires_at=dt.datetime.now(dt.UTC) + dt.timedelta(minutes=settings.checkout_expiry_minutes),
-        idempotency_key="checkout-" + hashlib.sha256(key_source.encode()).hexdigest(),
-    ))
+    checkout = await request.app[GATEWAY].create_checkout(
+        CheckoutRequest(
+            session_id=sid,
+            email=email,
+            tier=tier,
+            success_url=f"{settings.site_url}/success.html?session_id={sid}&checkout={{CHECKOUT_SESSION_ID}}",
+            cancel_url=f"{settings.site_url}/quiz.html?session_id={sid}&checkout=cancelled",
+            expires_at=dt.datetime.now(dt.UTC) + dt.timedelta(minutes=settings.checkout_expiry_minutes),
+            idempotency_key="checkout-" + hashlib.sha256(key_source.encode()).hexdigest(),
+        )
+    )
     async with request.app[POOL].acquire() as conn:
         started = await sessions.start_checkout(
-            conn, sid, email=email, tier=tier.id, amount=tier.amount, currency=tier.currency,
+            conn,
+            sid,
+            email=email,
+            tier=tier.id,
+            amount=tier.amount,
+            currency=tier.currency,
             checkout_id=checkout.id,
         )
     if not started:

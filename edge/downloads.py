@@ -10,7 +10,6 @@ from aiohttp import web
 from crb import links
 from crb.errors import Conflict, Gone, NotFound, Unauthorized
 from crb.storage import PDF, LocalStore
-
 from edge.keys import POOL, SETTINGS, STORE
 
 SIGNED_URL_SECONDS = 300  # the storage link behind a download redirect only needs to live a moment
@@ -26,7 +25,8 @@ async def download_report(request: web.Request) -> web.Response:
         raise Unauthorized("this download link is not valid", field="token")
     row = await request.app[POOL].fetchrow(
         "select r.status, r.storage_path, s.status as session_status, s.erased_at"
-        " from reports r join quiz_sessions s on s.id = r.session_id where r.id = $1", report_id,
+        " from reports r join quiz_sessions s on s.id = r.session_id where r.id = $1",
+        report_id,
     )
     if row is None:
         raise NotFound("no such report", field="report_id")

@@ -31,9 +31,7 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
     except InvalidAnswers as e:
         details = [{"field": x.question_id, "code": x.code, "message": x.message} for x in e.errors]
         first = e.errors[0]
-        return web.json_response(
-            error_body("invalid_answers", str(e), first.question_id, errors=details), status=422
-        )
+        return web.json_response(error_body("invalid_answers", str(e), first.question_id, errors=details), status=422)
     except web.HTTPException as e:
         if e.status < 400 or e.content_type == "application/json":
             raise

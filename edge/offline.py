@@ -13,7 +13,6 @@ from aiohttp import web
 
 from crb.errors import NotFound
 from crb.settings import Settings
-
 from edge.keys import HTTP, POOL, SETTINGS
 
 _PAGE = jinja2.Environment(autoescape=True).from_string("""<!doctype html>
@@ -28,7 +27,8 @@ happens here. Paying sends the edge a correctly signed <code>checkout.session.co
 <h1>{{ tier_name }}</h1>
 <p>Amount: <strong>{{ amount }}</strong><br>Email: {{ email }}<br>Checkout: <code>{{ checkout_id }}</code></p>
 {% if status in ("completed", "checkout") %}
-<form method="post" action="/offline-checkout/{{ checkout_id }}/pay"><button type="submit">Pay {{ amount }}</button></form>
+<form method="post" action="/offline-checkout/{{ checkout_id }}/pay">
+<button type="submit">Pay {{ amount }}</button></form>
 {% else %}<p>This session is already <strong>{{ status }}</strong>.</p>{% endif %}
 </body></html>""")
 
@@ -47,8 +47,11 @@ async def checkout_page(request: web.Request) -> web.Response:
     row = await _checkout_row(request)
     tier = request.app[SETTINGS].tier(row["tier"])
     html = _PAGE.render(
-        tier_name=tier.name if tier else row["tier"], amount=f"€{row['amount_total'] / 100:,.2f}",
-        email=row["email"], checkout_id=row["stripe_checkout_session_id"], status=row["status"],
+        tier_name=tier.name if tier else row["tier"],
+        amount=f"€{row['amount_total'] / 100:,.2f}",
+        email=row["email"],
+        checkout_id=row["stripe_checkout_session_id"],
+        status=row["status"],
     )
     return web.Response(text=html, content_type="text/html")
 
@@ -64,8 +67,9 @@ async def pay(request: web.Request) -> web.Response:
         webhook, data=body, headers={"Stripe-Signature": header, "Content-Type": "application/json"}
     ) as response:
         result = await response.json()
-    return web.json_response({"webhook_status": response.status, "webhook": result,
-                              "next": _success_url(settings, row)})
+    return web.json_response(
+        {"webhook_status": response.status, "webhook": result, "next": _success_url(settings, row)}
+    )
 
 
 def _success_url(settings: Settings, row: Any) -> str:
@@ -84,21 +88,23 @@ def completed_event(row: Any) -> dict[str, Any]:
         "livemode": False,
         "pending_webhooks": 1,
         "type": "checkout.session.completed",
-        "data": {"object": {
-            "id": row["stripe_checkout_session_id"],
-            "object": "checkout.session",
-            "mode": "payment",
-            "status": "complete",
-            "payment_status": "paid",
-            "client_reference_id": str(row["id"]),
-            "customer_email": row["email"],
-            "customer_details": {"email": row["email"]},
-            "amount_subtotal": row["amount_total"],
-            "amount_total": row["amount_total"],
-            "currency": row["currency"],
-            "metadata": metadata,
-            "payment_intent": "pi_offline_" + secrets.token_hex(12),
-            "livemode": False,
-            "created": now,
-        }},
+        "data": {
+            "object": {
+                "id": row["stripe_checkout_session_id"],
+                "object": "checkout.session",
+                "mode": "payment",
+                "status": "complete",
+                "payment_status": "paid",
+                "client_reference_id": str(row["id"]),
+                "customer_email": row["email"],
+                "customer_details": {"email": row["email"]},
+                "amount_subtotal": row["amount_total"],
+                "amount_total": row["amount_total"],
+                "currency": row["currency"],
+                "metadata": metadata,
+                "payment_intent": "pi_offline_" + secrets.token_hex(12),
+                "livemode": False,
+                "created": now,
+            }
+        },
     }

@@ -11,7 +11,6 @@ from crb import analysis, links, sessions
 from crb.errors import Unprocessable
 from crb.quiz import load_quiz, validate_answers
 from crb.settings import Settings
-
 from edge.errors import read_json_object
 from edge.keys import POOL, SETTINGS
 
@@ -32,9 +31,7 @@ async def authorised(request: web.Request) -> Any:
 async def get_quiz(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS]
     quiz = load_quiz().model_dump(mode="json", exclude_none=True)
-    quiz["tiers"] = [
-        {"id": t.id, "name": t.name, "amount": t.amount, "currency": t.currency} for t in settings.tiers
-    ]
+    quiz["tiers"] = [{"id": t.id, "name": t.name, "amount": t.amount, "currency": t.currency} for t in settings.tiers]
     return web.json_response(quiz)
 
 
@@ -47,10 +44,16 @@ async def create_session(request: web.Request) -> web.Response:
 async def get_session(request: web.Request) -> web.Response:
     row = await authorised(request)
     report = await report_state(request, row["id"])
-    return web.json_response({
-        "id": str(row["id"]), "status": row["status"], "answers": row["answers"], "teaser": row["teaser"],
-        "tier": row["tier"], "report": report,
-    })
+    return web.json_response(
+        {
+            "id": str(row["id"]),
+            "status": row["status"],
+            "answers": row["answers"],
+            "teaser": row["teaser"],
+            "tier": row["tier"],
+            "report": report,
+        }
+    )
 
 
 async def save_answers(request: web.Request) -> web.Response:
@@ -87,7 +90,8 @@ async def report_state(request: web.Request, session_id: uuid.UUID) -> dict[str,
     settings: Settings = request.app[SETTINGS]
     report = await request.app[POOL].fetchrow(
         "select r.id, r.status, s.status as session_status from reports r join quiz_sessions s on s.id = r.session_id"
-        " where r.session_id = $1 and r.status <> 'superseded'", session_id,
+        " where r.session_id = $1 and r.status <> 'superseded'",
+        session_id,
     )
     if report is None:
         return {"status": "none"}

@@ -13,7 +13,6 @@ from crb.errors import BadRequest
 from crb.fulfilment import PaidCheckout, fulfil
 from crb.settings import Settings
 from crb.stripe_events import StripeEvent, checkout_session, parse_event
-
 from edge.keys import ARQ, POOL, SETTINGS
 
 log = logging.getLogger(__name__)
@@ -34,8 +33,7 @@ def verify(settings: Settings, payload: bytes, header: str | None) -> StripeEven
         except stripe.SignatureVerificationError:
             continue
     else:
-        raise BadRequest("the Stripe signature does not match, or its timestamp is too old",
-                         code="invalid_signature")
+        raise BadRequest("the Stripe signature does not match, or its timestamp is too old", code="invalid_signature")
     try:
         return parse_event(payload)
     except ValueError as e:
@@ -62,14 +60,20 @@ async def record_and_apply(conn: Connection, event: StripeEvent, payload: bytes)
     inserted = await conn.fetchval(
         "insert into stripe_events (id, type, livemode, outcome, payload, created_at)"
         " values ($1, $2, $3, 'pending', $4::text::jsonb, to_timestamp($5)) on conflict (id) do nothing returning id",
-        event.id, event.type, event.livemode, payload.decode("utf-8"), event.created,
+        event.id,
+        event.type,
+        event.livemode,
+        payload.decode("utf-8"),
+        event.created,
     )
     if inserted is None:
         return "duplicate"
     outcome, session_id = await apply(conn, event)
     await conn.execute(
         "update stripe_events set outcome = $2, session_id = $3 where id = $1",
-        event.id, outcome, session_id,
+        event.id,
+        outcome,
+        session_id,
     )
     return outcome
 
@@ -84,8 +88,9 @@ async def apply(conn: Connection, event: StripeEvent) -> tuple[str, object]:
                 return "unknown_session", None
             if checkout.payment_status not in ("paid", "no_payment_required"):
                 return "awaiting_payment", session_id
-            paid = PaidCheckout(session_id, checkout.id, checkout.payment_intent,
-                                checkout.amount_total or 0, checkout.currency or "eur")
+            paid = PaidCheckout(
+                session_id, checkout.id, checkout.payment_intent, checkout.amount_total or 0, checkout.currency or "eur"
+            )
             return ("fulfilled" if await fulfil(conn, paid) else "already_fulfilled"), session_id
         case _:
             return "ignored", None

@@ -36,8 +36,7 @@ def deps(ctx: dict[str, Any]) -> Deps:
 async def open_deps(settings: Settings, redis: ArqRedis) -> Deps:
     pool = await create_pool(settings.database_url or embedded.postgres_url(settings.data_dir))
     http = aiohttp.ClientSession()
-    return Deps(settings, pool, store_for(settings), mailer_for(settings), RendererClient(settings, http), http,
-                redis)
+    return Deps(settings, pool, store_for(settings), mailer_for(settings), RendererClient(settings, http), http, redis)
 
 
 async def close_deps(found: Deps) -> None:

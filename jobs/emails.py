@@ -7,7 +7,6 @@ from typing import Any
 
 from crb import emails
 from crb.mail import Attachment
-
 from jobs.context import Deps, deps
 
 
@@ -35,8 +34,9 @@ async def send_email(ctx: dict[str, Any], session_id: str, kind: str) -> bool:
     return await emails.send_once(d.pool, d.mailer, sid, kind, message)
 
 
-async def send_report_ready(d: Deps, session: Any, report: dict[str, Any], pdf: bytes | None,
-                            download_url: str) -> bool:
+async def send_report_ready(
+    d: Deps, session: Any, report: dict[str, Any], pdf: bytes | None, download_url: str
+) -> bool:
     """The report-ready email, with the PDF attached when it fits under the provider's size limit."""
     attach = pdf is not None and emails.fits_as_attachment(len(pdf))
     name = f"CRB report - {report['company_name']}.pdf".replace("/", "-")

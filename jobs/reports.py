@@ -14,7 +14,6 @@ from crb import analysis, links, outbox
 from crb.fulfilment import email_job_id
 from crb.renderer_client import RendererError
 from crb.storage import StorageError
-
 from jobs.context import Deps, deps
 from jobs.emails import send_report_ready
 
@@ -34,7 +33,8 @@ async def generate_report(ctx: dict[str, Any], report_id: str) -> str:
     rid = uuid.UUID(report_id)
     row = await d.pool.fetchrow(
         "select r.status as report_status, s.* from reports r join quiz_sessions s on s.id = r.session_id"
-        " where r.id = $1", rid,
+        " where r.id = $1",
+        rid,
     )
     if row is None or row["report_status"] in ("ready", "superseded") or row["erased_at"] is not None:
         return f"nothing to do ({row['report_status'] if row else 'no such report'})"
@@ -54,7 +54,8 @@ async def _claim(d: Deps, rid: uuid.UUID, sid: uuid.UUID) -> None:
     async with d.pool.acquire() as conn, conn.transaction():
         await conn.execute(
             "update reports set status = 'generating', attempts = attempts + 1, started_at = now(),"
-            " updated_at = now() where id = $1 and status in ('pending', 'generating')", rid,
+            " updated_at = now() where id = $1 and status in ('pending', 'generating')",
+            rid,
         )
         await conn.execute(
             "update quiz_sessions set status = 'generating', updated_at = now() where id = $1 and status = 'paid'",
@@ -72,11 +73,16 @@ async def _build(d: Deps, rid: uuid.UUID, session: Any, now: dt.datetime) -> str
         await conn.execute(
             "update reports set status = 'ready', storage_path = $2, size_bytes = $3, page_count = $4,"
             " sha256 = $5, ready_at = now(), updated_at = now(), error = null where id = $1",
-            rid, path, len(pdf.content), pdf.page_count, hashlib.sha256(pdf.content).hexdigest(),
+            rid,
+            path,
+            len(pdf.content),
+            pdf.page_count,
+            hashlib.sha256(pdf.content).hexdigest(),
         )
         await conn.execute(
             "update quiz_sessions set status = 'delivered', updated_at = now()"
-            " where id = $1 and status in ('paid', 'generating')", session["id"],
+            " where id = $1 and status in ('paid', 'generating')",
+            session["id"],
         )
     # Only now, with the report stored and marked ready, may the customer be told it is ready.
     summary = {
@@ -93,11 +99,14 @@ async def _give_up(d: Deps, rid: uuid.UUID, sid: uuid.UUID, error: str) -> None:
     """After the last try: the session is failed and the customer is told, exactly once."""
     async with d.pool.acquire() as conn, conn.transaction():
         await conn.execute(
-            "update reports set status = 'failed', error = $2, updated_at = now() where id = $1", rid, error[:2000],
+            "update reports set status = 'failed', error = $2, updated_at = now() where id = $1",
+            rid,
+            error[:2000],
         )
         await conn.execute(
             "update quiz_sessions set status = 'failed', updated_at = now()"
-            " where id = $1 and status in ('paid', 'generating')", sid,
+            " where id = $1 and status in ('paid', 'generating')",
+            sid,
         )
         await outbox.add(conn, "send_email", email_job_id(sid, "report_failed"), str(sid), "report_failed")
     await outbox.relay(d.pool, d.redis, d.settings.queue_name)

@@ -9,7 +9,6 @@ from arq.connections import RedisSettings
 from arq.worker import Worker, func
 
 from crb.settings import Settings
-
 from jobs.context import close_deps, open_deps
 from jobs.emails import send_email
 from jobs.outbox import relay_outbox

@@ -9,8 +9,6 @@ from aiohttp import web
 from crb.settings import ConfigError, Settings
 from renderer.app import create_app
 
-HOST = "127.0.0.1"
-
 
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -18,7 +16,7 @@ def main() -> None:
         settings = Settings.from_env()
     except ConfigError as exc:
         raise SystemExit(f"renderer: {exc}") from None
-    web.run_app(create_app(settings), host=HOST, port=settings.renderer_port)
+    web.run_app(create_app(settings), host=settings.renderer_host, port=settings.renderer_port)
 
 
 if __name__ == "__main__":

@@ -89,9 +89,7 @@ async def post_pdf(request: web.Request) -> web.Response:
         raise ApiError(415, "unsupported_media_type", "send an HTML document as Content-Type: text/html")
     javascript = _flag(request.query, "javascript")
     html = await _text_body(request)
-    pdf = await request.app[PRINTER].print_html(
-        html, javascript=javascript, timeout_s=request.app[JOB_TIMEOUT_S]
-    )
+    pdf = await request.app[PRINTER].print_html(html, javascript=javascript, timeout_s=request.app[JOB_TIMEOUT_S])
     return _pdf_response(pdf)
 
 
@@ -99,9 +97,7 @@ def _authorised(request: web.Request) -> bool:
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     expected = request.app[SETTINGS].renderer_token.value
     return (
-        scheme.lower() == "bearer"
-        and bool(expected)
-        and hmac.compare_digest(token.strip().encode(), expected.encode())
+        scheme.lower() == "bearer" and bool(expected) and hmac.compare_digest(token.strip().encode(), expected.encode())
     )
 
 

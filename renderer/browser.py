@@ -72,30 +72,30 @@ class Printer:
         browser, playwright = self._browser, self._playwright
         self._browser = self._playwright = None
         if browser is not None:
-            with contextlib.suppress(PlaywrightError):
-                await browser.close()
+            await _close_quietly(browser)
         if playwright is not None:
             await playwright.stop()
 
-    async def print_html(
-        self, html: str, *, javascript: bool = False, timeout_s: float = DEFAULT_TIMEOUT_S
-    ) -> bytes:
+    async def print_html(self, html: str, *, javascript: bool = False, timeout_s: float = DEFAULT_TIMEOUT_S) -> bytes:
         """The document as an A4 PDF; TimeoutError after `timeout_s`, the wait for a slot included."""
         try:
             async with asyncio.timeout(timeout_s), self._slots:
-                browser = await self._ensure_browser()
-                context = await browser.new_context(
-                    java_script_enabled=javascript,
-                    service_workers="block",
-                    offline=True,  # network emulation off: also stops sendBeacon and prefetch
-                )
+                context = await self._new_context(javascript=javascript)
                 try:
                     return await _print(context, html, timeout_ms=timeout_s * 1000)
                 finally:
-                    with contextlib.suppress(PlaywrightError):
-                        await context.close()
+                    # Shielded, so that a timeout in the middle of closing cannot leave it open.
+                    await asyncio.shield(_close_quietly(context))
         except PlaywrightTimeoutError as exc:
             raise TimeoutError(f"printing took longer than {timeout_s:g} s") from exc
+
+    async def _new_context(self, *, javascript: bool) -> BrowserContext:
+        browser = await self._ensure_browser()
+        return await browser.new_context(
+            java_script_enabled=javascript,
+            service_workers="block",
+            offline=True,  # emulated offline: also stops the beacons and prefetches routing misses
+        )
 
     async def _ensure_browser(self) -> Browser:
         async with self._launch_lock:
@@ -105,6 +105,7 @@ class Printer:
                 raise RuntimeError("Printer.start() has not been called")
             if self._browser is not None:
                 log.warning("Chromium disconnected; launching a new one")
+                await _close_quietly(self._browser)
             self._browser = await self._playwright.chromium.launch(
                 executable_path=self._executable_path,
                 args=[*CHROMIUM_ARGS, *NO_NETWORK_ARGS],
@@ -121,6 +122,11 @@ async def _print(context: BrowserContext, html: str, *, timeout_ms: float) -> by
     page.set_default_timeout(timeout_ms)
     await page.set_content(html, wait_until="load")
     return await page.pdf(format="A4", print_background=True, prefer_css_page_size=True)
+
+
+async def _close_quietly(target: Browser | BrowserContext) -> None:
+    with contextlib.suppress(PlaywrightError):
+        await target.close()
 
 
 async def _allow_data_urls_only(route: Route) -> None:

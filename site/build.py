@@ -18,8 +18,9 @@ PAGES = ("index.html",)
 
 def build(out: Path = ROOT / "dist") -> list[Path]:
     settings = Settings.from_env()
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(ROOT / "templates"), autoescape=True,
-                             undefined=jinja2.StrictUndefined)
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(ROOT / "templates"), autoescape=True, undefined=jinja2.StrictUndefined
+    )
     context = {"quiz": load_quiz(), "tiers": settings.tiers}
     out.mkdir(parents=True, exist_ok=True)
     written = []

@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import secrets
+import shutil
 import socket
+import tempfile
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -19,7 +21,6 @@ from aiohttp.test_utils import TestServer
 from crb import embedded
 from crb.migrate import migrate
 from crb.settings import Settings
-
 from tests.fakes.postmark_server import FakePostmark
 from tests.fakes.storage_server import FakeStorage
 from tests.fakes.stripe_server import FakeStripe
@@ -36,20 +37,28 @@ def with_database(dsn: str, name: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def short_tmp(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    # Unix socket paths must stay under about 100 characters.
-    return tmp_path_factory.mktemp("svc")
+def short_tmp() -> Iterator[Path]:
+    """A short, world-traversable folder for embedded servers: Unix socket paths must stay under about 100
+    characters, and pgserver runs Postgres as its own `pgserver` user when we are root."""
+    path = Path(tempfile.mkdtemp(prefix="crb-test-"))
+    path.chmod(0o755)
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
-async def postgres_admin(short_tmp: Path) -> str:
+async def postgres_admin(short_tmp: Path) -> AsyncIterator[str]:
     """A Postgres to create test databases on: the machine's when it answers, else an embedded one."""
     try:
         conn = await asyncpg.connect(MACHINE_POSTGRES, timeout=3)
         await conn.close()
-        return MACHINE_POSTGRES
-    except (OSError, asyncpg.PostgresError, asyncio.TimeoutError):
-        return await asyncio.to_thread(embedded.postgres_url, short_tmp)
+        yield MACHINE_POSTGRES
+        return
+    except (TimeoutError, OSError, asyncpg.PostgresError):
+        pass
+    server = await asyncio.to_thread(embedded.postgres_server, short_tmp)
+    yield str(server.get_uri())
+    await asyncio.to_thread(server.cleanup)
 
 
 @pytest.fixture(scope="session")
@@ -149,11 +158,13 @@ async def renderer_url(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterato
     """The real renderer service with Chromium, on loopback, shared by the whole run."""
     from renderer.app import create_app
 
-    settings = Settings.from_env({
-        "DATA_DIR": str(tmp_path_factory.mktemp("renderer")),
-        "SECRET_KEY": TEST_SECRET_KEY,
-        "RENDERER_TOKEN": RENDERER_TOKEN,
-    })
+    settings = Settings.from_env(
+        {
+            "DATA_DIR": str(tmp_path_factory.mktemp("renderer")),
+            "SECRET_KEY": TEST_SECRET_KEY,
+            "RENDERER_TOKEN": RENDERER_TOKEN,
+        }
+    )
     server = await serve(create_app(settings))
     yield base_url(server)
     await server.close()

@@ -30,17 +30,20 @@ async def new_session(client: TestClient) -> tuple[str, str]:
 
 async def completed_session(client: TestClient, answers: dict[str, Any] | None = None) -> tuple[str, str]:
     sid, token = await new_session(client)
-    response = await client.put(f"/api/sessions/{sid}/answers", json={"answers": answers or ANSWERS},
-                                headers=auth(token))
+    response = await client.put(
+        f"/api/sessions/{sid}/answers", json={"answers": answers or ANSWERS}, headers=auth(token)
+    )
     assert response.status == 200, await response.text()
     response = await client.post(f"/api/sessions/{sid}/complete", headers=auth(token))
     assert response.status == 200, await response.text()
     return sid, token
 
 
-async def checkout(client: TestClient, sid: str, token: str, email: str = "owner@example.com",
-                   tier: str = "report") -> dict[str, Any]:
-    response = await client.post(f"/api/sessions/{sid}/checkout", json={"email": email, "tier": tier},
-                                 headers=auth(token))
+async def checkout(
+    client: TestClient, sid: str, token: str, email: str = "owner@example.com", tier: str = "report"
+) -> dict[str, Any]:
+    response = await client.post(
+        f"/api/sessions/{sid}/checkout", json={"email": email, "tier": tier}, headers=auth(token)
+    )
     assert response.status == 200, await response.text()
     return dict(await response.json())

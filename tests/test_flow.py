@@ -42,11 +42,15 @@ async def report_state(client: TestClient, sid: str, token: str) -> dict[str, An
 
 
 async def test_offline_payment_to_emailed_pdf_via_postmark(
-    edge_client: Callable[..., Any], renderer_url: str, fake_postmark: tuple[FakePostmark, str],
+    edge_client: Callable[..., Any],
+    renderer_url: str,
+    fake_postmark: tuple[FakePostmark, str],
 ) -> None:
     postmark, postmark_url = fake_postmark
     client, settings = await edge_client(
-        RENDERER_URL=renderer_url, POSTMARK_SERVER_TOKEN=postmark.token, POSTMARK_API_BASE=postmark_url,
+        RENDERER_URL=renderer_url,
+        POSTMARK_SERVER_TOKEN=postmark.token,
+        POSTMARK_API_BASE=postmark_url,
         EMAIL_FROM="CRB Analyser <reports@example.com>",
     )
     sid, token = await completed_session(client)
@@ -88,13 +92,18 @@ async def test_offline_payment_to_emailed_pdf_via_postmark(
 
 
 async def test_stripe_checkout_to_supabase_storage_and_eml_outbox(
-    edge_client: Callable[..., Any], renderer_url: str, fake_stripe: FakeStripe,
+    edge_client: Callable[..., Any],
+    renderer_url: str,
+    fake_stripe: FakeStripe,
     fake_storage: tuple[FakeStorage, str],
 ) -> None:
     storage, storage_url = fake_storage
     client, settings = await edge_client(
-        RENDERER_URL=renderer_url, STRIPE_SECRET_KEY="sk_test_123", STRIPE_API_BASE=fake_stripe.base_url,
-        STRIPE_WEBHOOK_SECRET="whsec_test_secret", SUPABASE_URL=storage_url,
+        RENDERER_URL=renderer_url,
+        STRIPE_SECRET_KEY="sk_test_123",
+        STRIPE_API_BASE=fake_stripe.base_url,
+        STRIPE_WEBHOOK_SECRET="whsec_test_secret",
+        SUPABASE_URL=storage_url,
         SUPABASE_SERVICE_KEY=storage.service_key,
     )
     sid, token = await completed_session(client)
@@ -108,8 +117,9 @@ async def test_stripe_checkout_to_supabase_storage_and_eml_outbox(
     assert fake_stripe.requests[-1]["idempotency_key"]
     assert started["url"].startswith(fake_stripe.base_url)
 
-    body, header = signed(event("checkout.session.completed", fake_stripe.complete(started["checkout_id"])),
-                          "whsec_test_secret")
+    body, header = signed(
+        event("checkout.session.completed", fake_stripe.complete(started["checkout_id"])), "whsec_test_secret"
+    )
     response = await client.post("/api/payments/webhook", data=body, headers={"Stripe-Signature": header})
     assert (await response.json())["outcome"] == "fulfilled"
 

@@ -31,8 +31,9 @@ def _templates() -> jinja2.Environment:
     )
 
 
-def compose(kind: str, to: str, session_id: uuid.UUID, context: Mapping[str, Any],
-            attachments: tuple[Attachment, ...] = ()) -> Email:
+def compose(
+    kind: str, to: str, session_id: uuid.UUID, context: Mapping[str, Any], attachments: tuple[Attachment, ...] = ()
+) -> Email:
     """Render one kind's three templates into a message tagged with its kind and session."""
     env = _templates()
     return Email(
@@ -61,7 +62,9 @@ async def send_once(pool: Pool, mailer: Mailer, session_id: uuid.UUID, kind: str
         "insert into emails (session_id, kind, recipient, status, attempts) values ($1, $2, $3, 'sending', 1)"
         " on conflict (session_id, kind) do update set status = 'sending', attempts = emails.attempts + 1,"
         " updated_at = now() where emails.status = 'failed' returning id",
-        session_id, kind, message.to,
+        session_id,
+        kind,
+        message.to,
     )
     if reserved is None:
         log.info("%s email for %s already sent or in flight; not sending again", kind, session_id)
@@ -79,10 +82,14 @@ async def send_once(pool: Pool, mailer: Mailer, session_id: uuid.UUID, kind: str
     return True
 
 
-async def _finish(pool: Pool, email_id: int, status: str, *, error: str | None = None,
-                  message_id: str | None = None) -> None:
+async def _finish(
+    pool: Pool, email_id: int, status: str, *, error: str | None = None, message_id: str | None = None
+) -> None:
     await pool.execute(
         "update emails set status = $2, last_error = $3, provider_message_id = $4, updated_at = now(),"
         " sent_at = case when $2 = 'sent' then now() end where id = $1",
-        email_id, status, error, message_id,
+        email_id,
+        status,
+        error,
+        message_id,
     )

@@ -131,4 +131,3 @@ def _check(q: Question, value: object) -> AnswerValue:
             if q.required and not text:
                 raise AnswerError(q.id, "required", "is required")
             return text
-

@@ -29,22 +29,26 @@ async def test_quiz_definition_has_questions_and_tiers(client: TestClient) -> No
 async def test_answers_are_saved_partially_and_merged(client: TestClient) -> None:
     sid, token = await new_session(client)
     await client.put(f"/api/sessions/{sid}/answers", json={"answers": {"team_size": 6}}, headers=auth(token))
-    response = await client.put(f"/api/sessions/{sid}/answers", json={"answers": {"industry": "marketing"}},
-                                headers=auth(token))
+    response = await client.put(
+        f"/api/sessions/{sid}/answers", json={"answers": {"industry": "marketing"}}, headers=auth(token)
+    )
     assert (await response.json())["answers"] == {"team_size": 6, "industry": "marketing"}
     state = await (await client.get(f"/api/sessions/{sid}", headers=auth(token))).json()
     assert state["status"] == "in_progress"
     assert state["answers"] == {"team_size": 6, "industry": "marketing"}
 
 
-@pytest.mark.parametrize(("answers", "field", "code"), [
-    ({"no_such_question": 1}, "no_such_question", "unknown_question"),
-    ({"team_size": 0}, "team_size", "out_of_range"),
-    ({"team_size": "six"}, "team_size", "wrong_type"),
-    ({"industry": "mining"}, "industry", "invalid_option"),
-    ({"tools": ["crm", "abacus"]}, "tools", "invalid_option"),
-    ({"data_quality": 2.5}, "data_quality", "wrong_type"),
-])
+@pytest.mark.parametrize(
+    ("answers", "field", "code"),
+    [
+        ({"no_such_question": 1}, "no_such_question", "unknown_question"),
+        ({"team_size": 0}, "team_size", "out_of_range"),
+        ({"team_size": "six"}, "team_size", "wrong_type"),
+        ({"industry": "mining"}, "industry", "invalid_option"),
+        ({"tools": ["crm", "abacus"]}, "tools", "invalid_option"),
+        ({"data_quality": 2.5}, "data_quality", "wrong_type"),
+    ],
+)
 async def test_bad_answers_get_a_422_naming_the_question(
     client: TestClient, answers: dict[str, Any], field: str, code: str
 ) -> None:
@@ -97,8 +101,7 @@ async def test_malformed_bodies_are_400_and_unknown_routes_404_as_json(client: T
 
 async def test_checkout_needs_a_complete_quiz_a_valid_email_and_tier(client: TestClient) -> None:
     sid, token = await new_session(client)
-    response = await client.post(f"/api/sessions/{sid}/checkout", json={"email": "a@example.com"},
-                                 headers=auth(token))
+    response = await client.post(f"/api/sessions/{sid}/checkout", json={"email": "a@example.com"}, headers=auth(token))
     assert response.status == 422
     assert (await response.json())["error"]["code"] == "quiz_incomplete"
     sid, token = await completed_session(client)

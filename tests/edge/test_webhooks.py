@@ -11,8 +11,8 @@ from typing import Any
 
 import asyncpg
 import pytest
-from stripe import WebhookSignature
 from aiohttp.test_utils import TestClient
+from stripe import WebhookSignature
 
 from crb.settings import Settings
 from edge.app import create_app
@@ -45,9 +45,16 @@ def secret(settings: Settings) -> str:
 
 def completed(sid: str, checkout_id: str, *, payment_status: str = "paid") -> dict[str, Any]:
     obj = fixture("checkout.session")
-    obj.update(id=checkout_id, client_reference_id=sid, payment_status=payment_status, status="complete",
-               amount_total=14700, currency="eur", payment_intent="pi_test_123",
-               metadata={"quiz_session_id": sid, "tier": "report"})
+    obj.update(
+        id=checkout_id,
+        client_reference_id=sid,
+        payment_status=payment_status,
+        status="complete",
+        amount_total=14700,
+        currency="eur",
+        payment_intent="pi_test_123",
+        metadata={"quiz_session_id": sid, "tier": "report"},
+    )
     return event("checkout.session.completed", obj)
 
 
@@ -104,7 +111,8 @@ async def test_duplicate_event_is_acknowledged_and_ignored(
     jobs = await db.fetch(
         "select function from job_outbox where job_id = $1"
         " or job_id in (select 'report:' || id from reports where session_id = $2)",
-        f"email:{sid}:payment_confirmation", asyncpg_uuid(sid),
+        f"email:{sid}:payment_confirmation",
+        asyncpg_uuid(sid),
     )
     assert sorted(j["function"] for j in jobs) == ["generate_report", "send_email"]
 

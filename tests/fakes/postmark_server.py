@@ -27,7 +27,9 @@ class FakePostmark:
 
     async def _email(self, request: web.Request) -> web.Response:
         if request.headers.get(TOKEN_HEADER) != self.token:
-            return _error(401, 10, "The Server Token you provided in the X-Postmark-Server-Token request header was invalid.")
+            return _error(
+                401, 10, "The Server Token you provided in the X-Postmark-Server-Token request header was invalid."
+            )
         if self.fail_next > 0:
             self.fail_next -= 1
             return _error(500, 0, "Internal server error")
@@ -43,13 +45,17 @@ class FakePostmark:
         message_id = str(uuid.uuid4())
         self.sent.append({**body, "MessageID": message_id})
         return web.json_response(
-            {"To": body["To"], "SubmittedAt": "2026-11-26T10:00:00Z", "MessageID": message_id, "ErrorCode": 0,
-             "Message": "OK"}
+            {
+                "To": body["To"],
+                "SubmittedAt": "2026-11-26T10:00:00Z",
+                "MessageID": message_id,
+                "ErrorCode": 0,
+                "Message": "OK",
+            }
         )
 
     def attachments(self, message: dict[str, Any]) -> list[tuple[str, str, bytes]]:
-        return [(a["Name"], a["ContentType"], base64.b64decode(a["Content"]))
-                for a in message.get("Attachments") or []]
+        return [(a["Name"], a["ContentType"], base64.b64decode(a["Content"])) for a in message.get("Attachments") or []]
 
 
 def _error(status: int, code: int, message: str) -> web.Response:

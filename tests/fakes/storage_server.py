@@ -86,8 +86,9 @@ class FakeStorage:
         obj = self.objects.get(key)
         if obj is None:
             return _error(404, "not_found", "Object not found")
-        return web.json_response({"name": request.match_info["path"], "size": len(obj.data),
-                                  "content_type": obj.content_type})
+        return web.json_response(
+            {"name": request.match_info["path"], "size": len(obj.data), "content_type": obj.content_type}
+        )
 
     async def _remove(self, request: web.Request) -> web.Response:
         if not self._authorised(request):

@@ -92,12 +92,21 @@ class FakeStripe:
         sid = "cs_test_" + secrets.token_hex(24)
         item = params["line_items"][0]["price_data"]
         s.update(
-            id=sid, url=f"{self.base_url}/pay/{sid}", status="open", payment_status="unpaid",
-            client_reference_id=params.get("client_reference_id"), customer_email=params.get("customer_email"),
-            metadata=params.get("metadata", {}), success_url=params["success_url"],
-            cancel_url=params["cancel_url"], expires_at=int(params["expires_at"]),
-            amount_total=int(item["unit_amount"]), amount_subtotal=int(item["unit_amount"]),
-            currency=item["currency"], payment_intent=None, created=int(time.time()),
+            id=sid,
+            url=f"{self.base_url}/pay/{sid}",
+            status="open",
+            payment_status="unpaid",
+            client_reference_id=params.get("client_reference_id"),
+            customer_email=params.get("customer_email"),
+            metadata=params.get("metadata", {}),
+            success_url=params["success_url"],
+            cancel_url=params["cancel_url"],
+            expires_at=int(params["expires_at"]),
+            amount_total=int(item["unit_amount"]),
+            amount_subtotal=int(item["unit_amount"]),
+            currency=item["currency"],
+            payment_intent=None,
+            created=int(time.time()),
         )
         s["customer_details"]["email"] = params.get("customer_email")
         s["payment_intent_metadata"] = params.get("payment_intent_data", {}).get("metadata", {})
@@ -106,16 +115,25 @@ class FakeStripe:
     def complete(self, session_id: str, *, payment_status: str = "paid") -> dict[str, Any]:
         """Mark a session paid as Stripe would after the customer pays; return its updated object."""
         s = self.sessions[session_id]
-        s.update(status="complete", payment_status=payment_status,
-                 payment_intent=s["payment_intent"] or "pi_test_" + secrets.token_hex(12))
+        s.update(
+            status="complete",
+            payment_status=payment_status,
+            payment_intent=s["payment_intent"] or "pi_test_" + secrets.token_hex(12),
+        )
         return copy.deepcopy(s)
 
 
 def event(event_type: str, obj: dict[str, Any], *, event_id: str | None = None) -> dict[str, Any]:
     """A Stripe event wrapping `obj`, in the shape of Stripe's example event."""
     e = fixture("event")
-    e.update(id=event_id or "evt_test_" + secrets.token_hex(12), type=event_type, created=int(time.time()),
-             livemode=bool(obj.get("livemode", False)), data={"object": obj}, api_version="2025-10-29.clover")
+    e.update(
+        id=event_id or "evt_test_" + secrets.token_hex(12),
+        type=event_type,
+        created=int(time.time()),
+        livemode=bool(obj.get("livemode", False)),
+        data={"object": obj},
+        api_version="2025-10-29.clover",
+    )
     return e
 
 

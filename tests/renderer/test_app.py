@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aiohttp import web
+from aiohttp import ClientResponse, web
 from aiohttp.test_utils import TestClient, TestServer
 from pypdf import PdfReader
 
@@ -48,8 +48,8 @@ def _pdf_text(pdf: bytes) -> list[str]:
     return [page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages]
 
 
-async def _error(response: Any) -> dict[str, Any]:
-    body: dict[str, Any] = await response.json()
+async def _error(response: ClientResponse) -> dict[str, Any]:
+    body: dict[str, dict[str, Any]] = await response.json()
     return body["error"]
 
 

@@ -41,9 +41,7 @@ def test_ids_differ_between_charts(report: ReportData) -> None:
 
 
 def test_pillar_names_are_escaped_and_not_mathtext(report: ReportData) -> None:
-    hostile = report.model_copy(
-        update={"pillars": (PillarScore(id="x", name="<b>Costs</b> & $5 or $10", score=50),)}
-    )
+    hostile = report.model_copy(update={"pillars": (PillarScore(id="x", name="<b>Costs</b> & $5 or $10", score=50),)})
 
     svg = build_charts(hostile)["pillars"]
 
