@@ -37,8 +37,23 @@ class CheckoutSession:
     url: str
 
 
+@dataclass(frozen=True)
+class CheckoutState:
+    """A Checkout Session as the provider sees it now."""
+
+    id: str
+    payment_status: str
+    amount_total: int | None
+    currency: str | None
+    payment_intent: str | None
+
+
 class PaymentGateway(Protocol):
     async def create_checkout(self, request: CheckoutRequest) -> CheckoutSession: ...
+
+    async def retrieve_checkout(self, checkout_id: str) -> CheckoutState | None:
+        """The provider's view of a checkout, or None where the provider keeps no state of its own."""
+        ...
 
     async def close(self) -> None: ...
 
@@ -94,6 +109,22 @@ class StripeGateway:
             raise UpstreamError("the payment provider returned no checkout page", code="payment_provider_error")
         return CheckoutSession(id=session["id"], url=url)
 
+    async def retrieve_checkout(self, checkout_id: str) -> CheckoutState | None:
+        try:
+            session = await self._client.v1.checkout.sessions.retrieve_async(checkout_id)
+        except stripe.StripeError as e:
+            log.warning("could not retrieve Checkout Session %s: %r", checkout_id, e)
+            return None
+        payment_intent = session["payment_intent"]
+        return CheckoutState(
+            id=session["id"],
+            payment_status=session["payment_status"],
+            amount_total=session["amount_total"],
+            currency=session["currency"],
+            payment_intent=payment_intent if isinstance(payment_intent, str) or payment_intent is None
+            else payment_intent["id"],
+        )
+
     async def close(self) -> None:
         await self._http.close_async()  # type: ignore[no-untyped-call]
 
@@ -107,6 +138,9 @@ class OfflineGateway:
     async def create_checkout(self, request: CheckoutRequest) -> CheckoutSession:
         checkout_id = OFFLINE_PREFIX + secrets.token_urlsafe(24)
         return CheckoutSession(id=checkout_id, url=f"{self._base}/offline-checkout/{checkout_id}")
+
+    async def retrieve_checkout(self, checkout_id: str) -> CheckoutState | None:
+        return None  # offline payments exist only as the webhooks the offline page sends
 
     async def close(self) -> None:
         return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ from crb.errors import Conflict, NotFound, Unauthorized
 
 OPEN_FOR_ANSWERS = ("in_progress",)
 OPEN_FOR_CHECKOUT = ("completed", "checkout")
+CHECKOUT_REUSE_MARGIN = dt.timedelta(minutes=5)  # too close to expiry: start a fresh one
 PAID_STATES = ("paid", "generating", "delivered", "failed", "refunded")
 
 
@@ -90,18 +92,37 @@ async def start_checkout(
     amount: int,
     currency: str,
     checkout_id: str,
+    url: str,
+    expires_at: dt.datetime,
 ) -> bool:
     """Record a new Checkout Session; False when the session is no longer open for checkout."""
     result = await conn.execute(
         "update quiz_sessions set status = 'checkout', email = $2, tier = $3, amount_total = $4, currency = $5,"
-        " stripe_checkout_session_id = $6, checkout_started_at = now(), updated_at = now()"
-        " where id = $1 and status = any($7::text[])",
+        " stripe_checkout_session_id = $6, stripe_checkout_url = $7, checkout_expires_at = $8,"
+        " checkout_started_at = now(), last_checkout_event = null, last_checkout_event_at = null,"
+        " updated_at = now() where id = $1 and status = any($9::text[])",
         session_id,
         email,
         tier,
         amount,
         currency,
         checkout_id,
+        url,
+        expires_at,
         list(OPEN_FOR_CHECKOUT),
     )
     return bool(result == "UPDATE 1")
+
+
+def open_checkout(row: Any, *, email: str, tier: str, now: dt.datetime) -> str | None:
+    """The URL of this session's checkout if it is still usable for the same email and tier."""
+    usable = (
+        row["status"] == "checkout"
+        and row["email"] == email
+        and row["tier"] == tier
+        and row["stripe_checkout_url"]
+        and row["last_checkout_event"] not in ("expired", "async_payment_failed")
+        and row["checkout_expires_at"] is not None
+        and row["checkout_expires_at"] > now + CHECKOUT_REUSE_MARGIN
+    )
+    return str(row["stripe_checkout_url"]) if usable else None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import os
 import secrets
 from collections.abc import Mapping
@@ -132,6 +133,7 @@ class Settings:
             edge_port=edge_port,
             renderer_host=env.text("RENDERER_HOST") or "127.0.0.1",
             renderer_port=renderer_port,
+            tiers=env.tiers("TIERS") or DEFAULT_TIERS,
         )
 
 
@@ -161,6 +163,10 @@ class _Env:
     def port(self, name: str, default: int) -> int:
         return self.int_range(name, default, 1, 65535)
 
+    def tiers(self, name: str) -> tuple[Tier, ...] | None:
+        value = self.text(name)
+        return _parse_tiers(name, value) if value else None
+
     def int_range(self, name: str, default: int, low: int, high: int) -> int:
         value = self.text(name)
         if value is None:
@@ -172,6 +178,20 @@ class _Env:
         if not low <= number <= high:
             raise ConfigError(f"{name}={number} is out of range: set it between {low} and {high}")
         return number
+
+
+def _parse_tiers(name: str, value: str) -> tuple[Tier, ...]:
+    """`TIERS` as JSON: [{"id": "report", "name": "CRB Report", "amount": 14700, "currency": "eur"}, ...]."""
+    example = '[{"id": "report", "name": "CRB Report", "amount": 14700, "currency": "eur"}]'
+    fix = f"set {name} to a JSON list like {example}"
+    try:
+        raw = json.loads(value)
+        tiers = tuple(Tier(str(t["id"]), str(t["name"]), int(t["amount"]), str(t["currency"]).lower()) for t in raw)
+    except (ValueError, TypeError, KeyError):
+        raise ConfigError(f"{name} is not valid: {fix}") from None
+    if not tiers or len({t.id for t in tiers}) != len(tiers) or any(t.amount <= 0 for t in tiers):
+        raise ConfigError(f"{name} needs at least one tier, unique ids and positive amounts (in cents): {fix}")
+    return tiers
 
 
 def _process_environment() -> dict[str, str]:

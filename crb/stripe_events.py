@@ -38,13 +38,39 @@ class CheckoutSessionObject(_Lenient):
 
     @property
     def quiz_session_id(self) -> uuid.UUID | None:
-        for raw in (self.client_reference_id, self.metadata.get("quiz_session_id")):
-            if not raw:
-                continue
-            try:
-                return uuid.UUID(raw)
-            except ValueError:
-                continue
+        return _uuid(self.client_reference_id) or _uuid(self.metadata.get("quiz_session_id"))
+
+
+class ChargeObject(_Lenient):
+    """The fields of a `charge` we act on (`charge.refunded`)."""
+
+    id: str
+    amount: int
+    amount_refunded: int
+    refunded: bool = False
+    payment_intent: str | None = None
+    metadata: dict[str, str] = {}
+
+    @property
+    def quiz_session_id(self) -> uuid.UUID | None:
+        return _uuid(self.metadata.get("quiz_session_id"))
+
+
+class PaymentIntentObject(_Lenient):
+    """The fields of a `payment_intent` we act on (`payment_intent.payment_failed`)."""
+
+    id: str
+    metadata: dict[str, str] = {}
+
+    @property
+    def quiz_session_id(self) -> uuid.UUID | None:
+        return _uuid(self.metadata.get("quiz_session_id"))
+
+
+def _uuid(raw: str | None) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(raw) if raw else None
+    except ValueError:
         return None
 
 
@@ -58,3 +84,11 @@ def parse_event(payload: bytes) -> StripeEvent:
 
 def checkout_session(event: StripeEvent) -> CheckoutSessionObject:
     return CheckoutSessionObject.model_validate(event.data.object)
+
+
+def charge(event: StripeEvent) -> ChargeObject:
+    return ChargeObject.model_validate(event.data.object)
+
+
+def payment_intent(event: StripeEvent) -> PaymentIntentObject:
+    return PaymentIntentObject.model_validate(event.data.object)

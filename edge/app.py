@@ -46,7 +46,7 @@ def routes(settings: Settings) -> list[web.AbstractRouteDef]:
     if settings.offline_payments:
         table += [
             web.get("/offline-checkout/{checkout_id}", offline.checkout_page),
-            web.post("/offline-checkout/{checkout_id}/pay", offline.pay),
+            web.post("/offline-checkout/{checkout_id}/{action}", offline.act),
         ]
     return [*table, web.get("/{path:.*}", site.site_file)]  # last: the static site, in development
 

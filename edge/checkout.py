@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 import re
+from typing import Any
 
 from aiohttp import web
 
-from crb import sessions
+from crb import outbox, sessions
 from crb.errors import Conflict, Unprocessable
+from crb.fulfilment import PaidCheckout, fulfil
 from crb.payments import CheckoutRequest
+from edge.auth import authorised
 from edge.errors import read_json_object
-from edge.keys import GATEWAY, POOL, SETTINGS
-from edge.sessions import authorised
+from edge.keys import ARQ, GATEWAY, POOL, SETTINGS
+
+log = logging.getLogger(__name__)
 
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 
@@ -32,8 +37,11 @@ async def start_checkout(request: web.Request) -> web.Response:
         raise Unprocessable("complete the quiz before checking out", code="quiz_incomplete")
     if row["status"] not in sessions.OPEN_FOR_CHECKOUT:
         raise Conflict(f"this session is already {row['status']}", code="already_paid")
-    sid = row["id"]
-    # The same click twice (same session, tier, email, and earlier checkout) makes one Stripe session.
+    sid, now = row["id"], dt.datetime.now(dt.UTC)
+    if (url := sessions.open_checkout(row, email=email, tier=tier.id, now=now)) is not None:
+        return web.json_response({"url": url, "checkout_id": row["stripe_checkout_session_id"]})
+    expires_at = now + dt.timedelta(minutes=settings.checkout_expiry_minutes)
+    # Two clicks at once (same session, tier, email and earlier checkout) make one Stripe session.
     key_source = f"{sid}:{tier.id}:{email}:{row['stripe_checkout_session_id'] or 'first'}"
     checkout = await request.app[GATEWAY].create_checkout(
         CheckoutRequest(
@@ -42,7 +50,7 @@ async def start_checkout(request: web.Request) -> web.Response:
             tier=tier,
             success_url=f"{settings.site_url}/success.html?session_id={sid}&checkout={{CHECKOUT_SESSION_ID}}",
             cancel_url=f"{settings.site_url}/quiz.html?session_id={sid}&checkout=cancelled",
-            expires_at=dt.datetime.now(dt.UTC) + dt.timedelta(minutes=settings.checkout_expiry_minutes),
+            expires_at=expires_at,
             idempotency_key="checkout-" + hashlib.sha256(key_source.encode()).hexdigest(),
         )
     )
@@ -55,7 +63,33 @@ async def start_checkout(request: web.Request) -> web.Response:
             amount=tier.amount,
             currency=tier.currency,
             checkout_id=checkout.id,
+            url=checkout.url,
+            expires_at=expires_at,
         )
     if not started:
         raise Conflict("this session was paid for meanwhile", code="already_paid")
     return web.json_response({"url": checkout.url, "checkout_id": checkout.id})
+
+
+async def catch_up(request: web.Request, row: Any) -> Any:
+    """After the success redirect the webhook may not have arrived yet: ask the provider, and fulfil if paid.
+
+    The same idempotent `fulfil` as the webhook's, so whichever comes first does it, once.
+    """
+    if row["status"] != "checkout" or not row["stripe_checkout_session_id"]:
+        return row
+    state = await request.app[GATEWAY].retrieve_checkout(row["stripe_checkout_session_id"])
+    if state is None or state.payment_status not in ("paid", "no_payment_required"):
+        return row
+    paid = PaidCheckout(row["id"], state.id, state.payment_intent, state.amount_total or 0, state.currency or "eur")
+    pool = request.app[POOL]
+    async with pool.acquire() as conn, conn.transaction():
+        fulfilled = await fulfil(conn, paid)
+    if fulfilled:
+        log.info("session %s fulfilled from the status read, before its webhook", row["id"])
+        try:
+            await outbox.relay(pool, request.app[ARQ], request.app[SETTINGS].queue_name)
+        except Exception:
+            log.exception("could not relay jobs for %s; the worker's relay will", row["id"])
+    async with pool.acquire() as conn:
+        return await sessions.get(conn, row["id"])

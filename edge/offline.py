@@ -1,10 +1,17 @@
-"""The offline checkout page: with no Stripe key, it stands in for Stripe Checkout and sends signed webhooks."""
+"""The offline checkout page: with no Stripe key, it stands in for Stripe Checkout and sends signed webhooks.
+
+Every path of a real checkout can be tried by hand: pay, pay later (then the async result, success or
+failure), cancel, and let it expire. Each action sends the edge the event Stripe would send, signed with the
+webhook secret, to the edge's own webhook endpoint.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import secrets
 import time
+from dataclasses import dataclass
 from typing import Any
 
 import jinja2
@@ -15,32 +22,69 @@ from crb.errors import NotFound
 from crb.settings import Settings
 from edge.keys import HTTP, POOL, SETTINGS
 
-_PAGE = jinja2.Environment(autoescape=True).from_string("""<!doctype html>
+
+@dataclass(frozen=True)
+class Action:
+    label: str
+    event_type: str | None  # None: no event (Stripe sends none when the customer cancels)
+    status: str  # the Checkout Session's status after the action
+    payment_status: str
+    goes_to: str  # "success" or "cancel"
+
+
+ACTIONS = {
+    "pay": Action("Pay now", "checkout.session.completed", "complete", "paid", "success"),
+    "pay-later": Action("Pay later (bank transfer)", "checkout.session.completed", "complete", "unpaid", "success"),
+    "async-success": Action(
+        "The later payment arrives", "checkout.session.async_payment_succeeded", "complete", "paid", "success"
+    ),
+    "async-failure": Action(
+        "The later payment fails", "checkout.session.async_payment_failed", "complete", "unpaid", "success"
+    ),
+    "expire": Action("Let it expire", "checkout.session.expired", "expired", "unpaid", "cancel"),
+    "cancel": Action("Cancel", None, "open", "unpaid", "cancel"),
+}
+FIRST_STEP = ("pay", "pay-later", "cancel", "expire")
+AFTER_PAY_LATER = ("async-success", "async-failure")
+
+_ENV = jinja2.Environment(autoescape=True)
+_PAGE = _ENV.from_string("""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Offline checkout (no real payment)</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <style>body{font-family:system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem;color:#1d2b3a}
-.banner{background:#fff3cd;border:1px solid #e0c36b;padding:.75rem 1rem;border-radius:6px}
-button{font-size:1rem;padding:.6rem 1.2rem;margin-top:1rem;border-radius:6px;border:0;background:#1f5fbf;color:#fff}
-</style></head><body>
-<p class="banner" role="note"><strong>Offline checkout.</strong> No Stripe key is configured, so no real payment
-happens here. Paying sends the edge a correctly signed <code>checkout.session.completed</code> webhook.</p>
+.banner{background:#fff3cd;border:1px solid #8a6d00;padding:.75rem 1rem;border-radius:6px}
+button{font-size:1rem;padding:.6rem 1.2rem;margin:.4rem .4rem 0 0;border-radius:6px;border:0;background:#1f5fbf;
+color:#fff;cursor:pointer} form{display:inline}</style></head><body>
+<p class="banner" role="note"><strong>Offline checkout: no real payment.</strong> No Stripe key is configured.
+Each button sends the edge the correctly signed webhook Stripe would send.</p>
 <h1>{{ tier_name }}</h1>
 <p>Amount: <strong>{{ amount }}</strong><br>Email: {{ email }}<br>Checkout: <code>{{ checkout_id }}</code></p>
-{% if status in ("completed", "checkout") %}
-<form method="post" action="/offline-checkout/{{ checkout_id }}/pay">
-<button type="submit">Pay {{ amount }}</button></form>
-{% else %}<p>This session is already <strong>{{ status }}</strong>.</p>{% endif %}
+{% if actions %}{% for name, action in actions %}
+<form method="post" action="/offline-checkout/{{ checkout_id }}/{{ name }}">
+<button type="submit">{{ action.label }}</button></form>{% endfor %}
+{% else %}<p>This session is <strong>{{ status }}</strong>.</p>{% endif %}
 </body></html>""")
+_DONE = _ENV.from_string("""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Offline checkout: {{ label }}</title>
+<meta http-equiv="refresh" content="1; url={{ next }}"></head>
+<body style="font-family:system-ui,sans-serif;max-width:36rem;margin:3rem auto">
+<p>{{ label }}: {{ outcome }}. <a href="{{ next }}">Continue</a></p></body></html>""")
 
 
 async def _checkout_row(request: web.Request) -> Any:
-    checkout_id = request.match_info["checkout_id"]
     row = await request.app[POOL].fetchrow(
-        "select * from quiz_sessions where stripe_checkout_session_id = $1", checkout_id
+        "select * from quiz_sessions where stripe_checkout_session_id = $1", request.match_info["checkout_id"]
     )
     if row is None:
         raise NotFound("no such offline checkout", field="checkout_id")
     return row
+
+
+def _available(row: Any) -> list[tuple[str, Action]]:
+    if row["status"] != "checkout":
+        return []
+    names = AFTER_PAY_LATER if row["last_checkout_event"] == "awaiting_payment" else FIRST_STEP
+    return [(n, ACTIONS[n]) for n in names]
 
 
 async def checkout_page(request: web.Request) -> web.Response:
@@ -52,34 +96,55 @@ async def checkout_page(request: web.Request) -> web.Response:
         email=row["email"],
         checkout_id=row["stripe_checkout_session_id"],
         status=row["status"],
+        actions=_available(row),
     )
     return web.Response(text=html, content_type="text/html")
 
 
-async def pay(request: web.Request) -> web.Response:
+async def act(request: web.Request) -> web.Response:
+    """Carry out one action of the page: send its signed event, then say where the browser goes next."""
     settings = request.app[SETTINGS]
+    action = ACTIONS.get(request.match_info["action"])
+    if action is None:
+        raise NotFound(f"no such action; choose one of {sorted(ACTIONS)}", field="action")
     row = await _checkout_row(request)
-    event = completed_event(row)
+    result: dict[str, Any] = {"action": request.match_info["action"]}
+    if action.event_type is not None:
+        result["webhook_status"], result["webhook"] = await _send(request, settings, checkout_event(row, action))
+    result["next"] = _next_url(settings, row, action.goes_to)
+    if "text/html" in request.headers.get("Accept", ""):
+        outcome = result.get("webhook", {}).get("outcome", "no event sent")
+        html = _DONE.render(label=action.label, outcome=outcome, next=result["next"])
+        return web.Response(text=html, content_type="text/html")
+    return web.json_response(result)
+
+
+async def _send(request: web.Request, settings: Settings, event: dict[str, Any]) -> tuple[int, Any]:
     body = json.dumps(event)
     header = stripe.WebhookSignature.generate_signature_header(body, settings.stripe_webhook_secrets[0].value)
     webhook = str(request.url.with_path("/api/payments/webhook").with_query(None))
     async with request.app[HTTP].post(
         webhook, data=body, headers={"Stripe-Signature": header, "Content-Type": "application/json"}
     ) as response:
-        result = await response.json()
-    return web.json_response(
-        {"webhook_status": response.status, "webhook": result, "next": _success_url(settings, row)}
-    )
+        return response.status, await response.json()
 
 
-def _success_url(settings: Settings, row: Any) -> str:
+def _next_url(settings: Settings, row: Any, goes_to: str) -> str:
+    if goes_to == "cancel":
+        return f"{settings.site_url}/quiz.html?session_id={row['id']}&checkout=cancelled"
     return f"{settings.site_url}/success.html?session_id={row['id']}&checkout={row['stripe_checkout_session_id']}"
 
 
-def completed_event(row: Any) -> dict[str, Any]:
-    """A `checkout.session.completed` event in Stripe's shape for this quiz session's checkout."""
+def payment_intent_id(checkout_id: str) -> str:
+    """One stable payment intent per offline checkout, as Stripe has one per Checkout Session."""
+    return "pi_offline_" + hashlib.sha256(checkout_id.encode()).hexdigest()[:24]
+
+
+def checkout_event(row: Any, action: Action) -> dict[str, Any]:
+    """The event Stripe would send for this action on this quiz session's checkout."""
+    assert action.event_type is not None
     now = int(time.time())
-    metadata = {"quiz_session_id": str(row["id"]), "tier": row["tier"]}
+    checkout_id = row["stripe_checkout_session_id"]
     return {
         "id": "evt_offline_" + secrets.token_hex(12),
         "object": "event",
@@ -87,22 +152,22 @@ def completed_event(row: Any) -> dict[str, Any]:
         "created": now,
         "livemode": False,
         "pending_webhooks": 1,
-        "type": "checkout.session.completed",
+        "type": action.event_type,
         "data": {
             "object": {
-                "id": row["stripe_checkout_session_id"],
+                "id": checkout_id,
                 "object": "checkout.session",
                 "mode": "payment",
-                "status": "complete",
-                "payment_status": "paid",
+                "status": action.status,
+                "payment_status": action.payment_status,
                 "client_reference_id": str(row["id"]),
                 "customer_email": row["email"],
                 "customer_details": {"email": row["email"]},
                 "amount_subtotal": row["amount_total"],
                 "amount_total": row["amount_total"],
                 "currency": row["currency"],
-                "metadata": metadata,
-                "payment_intent": "pi_offline_" + secrets.token_hex(12),
+                "metadata": {"quiz_session_id": str(row["id"]), "tier": row["tier"]},
+                "payment_intent": payment_intent_id(checkout_id),
                 "livemode": False,
                 "created": now,
             }

@@ -11,21 +11,10 @@ from crb import analysis, links, sessions
 from crb.errors import Unprocessable
 from crb.quiz import load_quiz, validate_answers
 from crb.settings import Settings
+from edge.auth import authorised
+from edge.checkout import catch_up
 from edge.errors import read_json_object
 from edge.keys import POOL, SETTINGS
-
-
-def bearer(request: web.Request) -> str | None:
-    header = request.headers.get("Authorization", "")
-    scheme, _, token = header.partition(" ")
-    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
-
-
-async def authorised(request: web.Request) -> Any:
-    """The session named in the path, if the request carries its token."""
-    session_id = sessions.parse_id(request.match_info["id"])
-    async with request.app[POOL].acquire() as conn:
-        return await sessions.authorise(conn, session_id, bearer(request))
 
 
 async def get_quiz(request: web.Request) -> web.Response:
@@ -42,7 +31,7 @@ async def create_session(request: web.Request) -> web.Response:
 
 
 async def get_session(request: web.Request) -> web.Response:
-    row = await authorised(request)
+    row = await catch_up(request, await authorised(request))
     report = await report_state(request, row["id"])
     return web.json_response(
         {
@@ -52,6 +41,7 @@ async def get_session(request: web.Request) -> web.Response:
             "teaser": row["teaser"],
             "tier": row["tier"],
             "report": report,
+            "checkout": {"last_event": row["last_checkout_event"]},
         }
     )
 
@@ -81,7 +71,7 @@ async def complete(request: web.Request) -> web.Response:
 
 
 async def get_report(request: web.Request) -> web.Response:
-    row = await authorised(request)
+    row = await catch_up(request, await authorised(request))
     return web.json_response(await report_state(request, row["id"]))
 
 

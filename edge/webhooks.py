@@ -3,16 +3,25 @@
 from __future__ import annotations
 
 import logging
+import uuid
 
 import stripe
 from aiohttp import web
+from pydantic import ValidationError
 
 from crb import outbox
 from crb.db import Connection
 from crb.errors import BadRequest
-from crb.fulfilment import PaidCheckout, fulfil
+from crb.fulfilment import PaidCheckout, Refund, fulfil, record_checkout_problem, record_refund
 from crb.settings import Settings
-from crb.stripe_events import StripeEvent, checkout_session, parse_event
+from crb.stripe_events import (
+    CheckoutSessionObject,
+    StripeEvent,
+    charge,
+    checkout_session,
+    parse_event,
+    payment_intent,
+)
 from edge.keys import ARQ, POOL, SETTINGS
 
 log = logging.getLogger(__name__)
@@ -45,8 +54,8 @@ async def stripe_webhook(request: web.Request) -> web.Response:
     payload = await request.read()
     event = verify(settings, payload, request.headers.get("Stripe-Signature"))
     async with request.app[POOL].acquire() as conn, conn.transaction():
-        outcome = await record_and_apply(conn, event, payload)
-    if outcome == "fulfilled":
+        outcome = await record_and_apply(conn, event, payload, expected_livemode(settings))
+    if outcome in QUEUES_JOBS:
         try:
             await outbox.relay(request.app[POOL], request.app[ARQ], settings.queue_name)
         except Exception:  # the worker's relay cron picks them up; the payment is safely recorded
@@ -55,7 +64,15 @@ async def stripe_webhook(request: web.Request) -> web.Response:
     return web.json_response({"received": True, "outcome": outcome})
 
 
-async def record_and_apply(conn: Connection, event: StripeEvent, payload: bytes) -> str:
+QUEUES_JOBS = ("fulfilled", "refunded")
+
+
+def expected_livemode(settings: Settings) -> bool:
+    key = settings.stripe_secret_key
+    return key is not None and "_live_" in key.value
+
+
+async def record_and_apply(conn: Connection, event: StripeEvent, payload: bytes, livemode: bool) -> str:
     """Store the event by id and apply its effect in the caller's transaction; a duplicate does nothing."""
     inserted = await conn.fetchval(
         "insert into stripe_events (id, type, livemode, outcome, payload, created_at)"
@@ -68,7 +85,17 @@ async def record_and_apply(conn: Connection, event: StripeEvent, payload: bytes)
     )
     if inserted is None:
         return "duplicate"
-    outcome, session_id = await apply(conn, event)
+    if event.livemode != livemode:
+        log.warning(
+            "stripe event %s is for livemode=%s, this edge runs livemode=%s", event.id, event.livemode, livemode
+        )
+        outcome, session_id = "wrong_livemode", None
+    else:
+        try:
+            outcome, session_id = await apply(conn, event)
+        except ValidationError as e:
+            log.error("stripe event %s (%s) has an object we cannot read: %s", event.id, event.type, e)
+            outcome, session_id = "unreadable", None
     await conn.execute(
         "update stripe_events set outcome = $2, session_id = $3 where id = $1",
         event.id,
@@ -78,23 +105,48 @@ async def record_and_apply(conn: Connection, event: StripeEvent, payload: bytes)
     return outcome
 
 
-async def apply(conn: Connection, event: StripeEvent) -> tuple[str, object]:
+async def apply(conn: Connection, event: StripeEvent) -> tuple[str, uuid.UUID | None]:
+    """What each event type does; every type not named here is stored and acknowledged."""
     match event.type:
         case "checkout.session.completed" | "checkout.session.async_payment_succeeded":
+            return await _paid_or_waiting(conn, checkout_session(event))
+        case "checkout.session.expired" | "checkout.session.async_payment_failed":
             checkout = checkout_session(event)
-            session_id = checkout.quiz_session_id
-            if session_id is None or not await _exists(conn, session_id):
-                log.warning("stripe event %s names no known quiz session", event.id)
-                return "unknown_session", None
-            if checkout.payment_status not in ("paid", "no_payment_required"):
-                return "awaiting_payment", session_id
-            paid = PaidCheckout(
-                session_id, checkout.id, checkout.payment_intent, checkout.amount_total or 0, checkout.currency or "eur"
+            problem = "expired" if event.type.endswith("expired") else "async_payment_failed"
+            return await _problem(conn, checkout.quiz_session_id, problem)
+        case "payment_intent.payment_failed":
+            return await _problem(conn, payment_intent(event).quiz_session_id, "payment_failed")
+        case "charge.refunded":
+            c = charge(event)
+            refund = Refund(c.payment_intent, c.quiz_session_id, c.amount, c.amount_refunded)
+            outcome = await record_refund(conn, refund)
+            session_id = await conn.fetchval(
+                "select id from quiz_sessions where stripe_payment_intent_id = $1", c.payment_intent
             )
-            return ("fulfilled" if await fulfil(conn, paid) else "already_fulfilled"), session_id
+            return outcome, session_id or c.quiz_session_id
         case _:
             return "ignored", None
 
 
-async def _exists(conn: Connection, session_id: object) -> bool:
+async def _paid_or_waiting(conn: Connection, checkout: CheckoutSessionObject) -> tuple[str, uuid.UUID | None]:
+    session_id = checkout.quiz_session_id
+    if session_id is None or not await _exists(conn, session_id):
+        return "unknown_session", None
+    if checkout.payment_status not in ("paid", "no_payment_required"):
+        await record_checkout_problem(conn, session_id, "awaiting_payment")
+        return "awaiting_payment", session_id
+    paid = PaidCheckout(
+        session_id, checkout.id, checkout.payment_intent, checkout.amount_total or 0, checkout.currency or "eur"
+    )
+    return ("fulfilled" if await fulfil(conn, paid) else "already_fulfilled"), session_id
+
+
+async def _problem(conn: Connection, session_id: uuid.UUID | None, problem: str) -> tuple[str, uuid.UUID | None]:
+    if session_id is None or not await _exists(conn, session_id):
+        return "unknown_session", None
+    recorded = await record_checkout_problem(conn, session_id, problem)
+    return (problem if recorded else "ignored_after_payment"), session_id
+
+
+async def _exists(conn: Connection, session_id: uuid.UUID) -> bool:
     return bool(await conn.fetchval("select exists (select 1 from quiz_sessions where id = $1)", session_id))

@@ -28,6 +28,7 @@ async def send_email(ctx: dict[str, Any], session_id: str, kind: str) -> bool:
     context = {
         "company_name": row["company_name"] or "your company",
         "amount": _money(row["amount_total"], row["currency"]),
+        "refund_amount": _money(row["refund_amount"], row["currency"]),
         "tier_name": tier.name if tier else "CRB Report",
     }
     message = emails.compose(kind, row["email"], sid, context)

@@ -38,6 +38,8 @@ async def generate_report(ctx: dict[str, Any], report_id: str) -> str:
     )
     if row is None or row["report_status"] in ("ready", "superseded") or row["erased_at"] is not None:
         return f"nothing to do ({row['report_status'] if row else 'no such report'})"
+    if row["status"] in ("refunded", "expired"):
+        return f"nothing to do (session {row['status']})"
     await _claim(d, rid, row["id"])
     try:
         return await _build(d, rid, row, ctx.get("now") or dt.datetime.now(dt.UTC))
@@ -79,11 +81,13 @@ async def _build(d: Deps, rid: uuid.UUID, session: Any, now: dt.datetime) -> str
             pdf.page_count,
             hashlib.sha256(pdf.content).hexdigest(),
         )
-        await conn.execute(
+        delivered = await conn.fetchval(
             "update quiz_sessions set status = 'delivered', updated_at = now()"
-            " where id = $1 and status in ('paid', 'generating')",
+            " where id = $1 and status in ('paid', 'generating', 'delivered') returning id",
             session["id"],
         )
+    if delivered is None:  # refunded or erased meanwhile: keep the file for the accounts, tell no one
+        return "ready, not delivered (session no longer entitled)"
     # Only now, with the report stored and marked ready, may the customer be told it is ready.
     summary = {
         "company_name": report.company_name,

@@ -1,0 +1,314 @@
+"""Checkout and fulfilment against the Stripe-shaped server: every event, repeated, concurrent, out of order."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import asyncpg
+import pytest
+from aiohttp.test_utils import TestClient
+
+from crb.settings import ConfigError, Settings
+from tests.fakes.stripe_server import FakeStripe, event, fixture, signed
+from tests.journey import auth, checkout, completed_session
+
+WEBHOOK = "/api/payments/webhook"
+SECRET = "whsec_test_payments"
+
+
+@pytest.fixture
+async def stripe_edge(edge_client: Callable[..., Any], fake_stripe: FakeStripe) -> tuple[TestClient, Settings]:
+    client, settings = await edge_client(
+        STRIPE_SECRET_KEY="sk_test_payments", STRIPE_API_BASE=fake_stripe.base_url, STRIPE_WEBHOOK_SECRET=SECRET
+    )
+    return client, settings
+
+
+@pytest.fixture
+async def db(database_url: str) -> AsyncIterator[asyncpg.Connection]:
+    conn = await asyncpg.connect(database_url)
+    yield conn
+    await conn.close()
+
+
+async def deliver(client: TestClient, payload: dict[str, Any]) -> str:
+    body, header = signed(payload, SECRET)
+    response = await client.post(WEBHOOK, data=body, headers={"Stripe-Signature": header})
+    assert response.status == 200, await response.text()
+    return str((await response.json())["outcome"])
+
+
+async def started(client: TestClient) -> tuple[str, str, str]:
+    sid, token = await completed_session(client)
+    return sid, token, (await checkout(client, sid, token))["checkout_id"]
+
+
+def charge_refunded(fake: FakeStripe, checkout_id: str, refunded: int, *, sid: str | None = None) -> dict[str, Any]:
+    session = fake.sessions[checkout_id]
+    c = fixture("charge")
+    c.update(
+        amount=session["amount_total"],
+        amount_captured=session["amount_total"],
+        amount_refunded=refunded,
+        refunded=refunded >= session["amount_total"],
+        payment_intent=session["payment_intent"],
+        currency=session["currency"],
+        metadata={"quiz_session_id": sid} if sid else {},
+    )
+    return event("charge.refunded", c)
+
+
+async def row(db: asyncpg.Connection, sid: str) -> Any:
+    return await db.fetchrow("select * from quiz_sessions where id = $1", uuid.UUID(sid))
+
+
+async def jobs(db: asyncpg.Connection, sid: str) -> list[str]:
+    """The jobs queued for a session, by function and email kind."""
+    rows = await db.fetch(
+        "select function, args from job_outbox where args ->> 0 = $1"
+        " or job_id in (select 'report:' || id from reports where session_id = $2) order by id",
+        sid,
+        uuid.UUID(sid),
+    )
+    return [r["function"] + (f":{json.loads(r['args'])[1]}" if r["function"] == "send_email" else "") for r in rows]
+
+
+FULFILLED = ["send_email:payment_confirmation", "generate_report"]
+
+
+async def test_checkout_session_belongs_to_the_quiz_session(stripe_edge: Any, fake_stripe: FakeStripe) -> None:
+    client, _ = stripe_edge
+    sid, token = await completed_session(client)
+    first = await checkout(client, sid, token, email="owner@example.com", tier="report")
+    again = await checkout(client, sid, token, email="owner@example.com", tier="report")  # a double click
+    assert first["checkout_id"] == again["checkout_id"]
+    assert len(fake_stripe.sessions) == 1
+    params = fake_stripe.requests[0]["params"]
+    assert params["customer_email"] == "owner@example.com"
+    assert params["line_items"][0]["price_data"] == {
+        "currency": "eur",
+        "unit_amount": "14700",
+        "product_data": {"name": "CRB Report"},
+    }
+    assert params["metadata"] == params["payment_intent_data"]["metadata"] == {"quiz_session_id": sid, "tier": "report"}
+    assert "amount" not in str(fake_stripe.requests[0]["params"].get("metadata"))
+
+
+async def test_stripe_down_during_checkout_is_a_clear_502(stripe_edge: Any, fake_stripe: FakeStripe) -> None:
+    client, _ = stripe_edge
+    sid, token = await completed_session(client)
+    fake_stripe.fail_with = 500
+    response = await client.post(
+        f"/api/sessions/{sid}/checkout", json={"email": "a@example.com", "tier": "report"}, headers=auth(token)
+    )
+    assert response.status == 502
+    error = (await response.json())["error"]
+    assert error["code"] == "payment_provider_error"
+    assert "Something went wrong on Stripe" not in error["message"]  # details stay in the log
+
+
+async def test_paid_session_cannot_check_out_again(stripe_edge: Any, fake_stripe: FakeStripe) -> None:
+    client, _ = stripe_edge
+    sid, token, cs = await started(client)
+    assert await deliver(client, event("checkout.session.completed", fake_stripe.complete(cs))) == "fulfilled"
+    response = await client.post(
+        f"/api/sessions/{sid}/checkout", json={"email": "a@example.com", "tier": "report"}, headers=auth(token)
+    )
+    assert response.status == 409
+
+
+async def test_expired_checkout_can_start_again(
+    stripe_edge: Any, fake_stripe: FakeStripe, db: asyncpg.Connection
+) -> None:
+    client, _ = stripe_edge
+    sid, token, cs = await started(client)
+    expired = {**fake_stripe.sessions[cs], "status": "expired"}
+    assert await deliver(client, event("checkout.session.expired", expired)) == "expired"
+    assert (await row(db, sid))["status"] == "checkout"
+    state = await (await client.get(f"/api/sessions/{sid}", headers=auth(token))).json()
+    assert state["checkout"]["last_event"] == "expired"
+    second = await checkout(client, sid, token)
+    assert second["checkout_id"] != cs
+    assert await deliver(client, event("checkout.session.completed", fake_stripe.complete(second["checkout_id"]))) == (
+        "fulfilled"
+    )
+    assert await jobs(db, sid) == FULFILLED
+
+
+async def test_pay_later_waits_for_the_async_result(
+    stripe_edge: Any, fake_stripe: FakeStripe, db: asyncpg.Connection
+) -> None:
+    client, _ = stripe_edge
+    sid, _, cs = await started(client)
+    unpaid = fake_stripe.complete(cs, payment_status="unpaid")
+    assert await deliver(client, event("checkout.session.completed", unpaid)) == "awaiting_payment"
+    assert await jobs(db, sid) == []
+    paid = fake_stripe.complete(cs)
+    assert await deliver(client, event("checkout.session.async_payment_succeeded", paid)) == "fulfilled"
+    # A failure reported after the success changes nothing.
+    assert await deliver(client, event("checkout.session.async_payment_failed", unpaid)) == "ignored_after_payment"
+    assert (await row(db, sid))["status"] == "paid"
+    assert await jobs(db, sid) == FULFILLED
+
+
+async def test_async_failure_and_payment_failure_let_the_customer_try_again(
+    stripe_edge: Any, fake_stripe: FakeStripe, db: asyncpg.Connection
+) -> None:
+    client, _ = stripe_edge
+    sid, _, cs = await started(client)
+    unpaid = fake_stripe.complete(cs, payment_status="unpaid")
+    assert await deliver(client, event("checkout.session.async_payment_failed", unpaid)) == "async_payment_failed"
+    intent = fixture("payment_intent")
+    intent.update(
+        id="pi_test_failed", metadata={"quiz_session_id": sid, "tier": "report"}, status="requires_payment_method"
+    )
+    assert await deliver(client, event("payment_intent.payment_failed", intent)) == "payment_failed"
+    session = await row(db, sid)
+    assert (session["status"], session["last_checkout_event"]) == ("checkout", "payment_failed")
+    assert await jobs(db, sid) == []
+
+
+async def test_expired_after_completed_never_touches_a_paid_session(
+    stripe_edge: Any, fake_stripe: FakeStripe, db: asyncpg.Connection
+) -> None:
+    client, _ = stripe_edge
+    sid, _, cs = await started(client)
+    assert await deliver(client, event("checkout.session.completed", fake_stripe.complete(cs))) == "fulfilled"
+    expired = {**fake_stripe.sessions[cs], "status": "expired"}
+    assert await deliver(client, event("checkout.session.expired", expired)) == "ignored_after_payment"
+    assert (await row(db, sid))["status"] == "paid"
+
+
+async def test_same_event_ten_times_in_a_row_and_ten_at_once(
+    stripe_edge: Any, fake_stripe: FakeStripe, db: asyncpg.Connection
+) -> None:
+    client, _ = stripe_edge
+    sid, _, cs = await started(client)
+    payload = event("checkout.session.completed", fake_stripe.complete(cs))
+    in_a_row = [await deliver(client, payload) for _ in range(10)]
+    assert in_a_row == ["fulfilled"] + ["duplicate"] * 9
+    sid2, _, cs2 = await started(client)
+    payload2 = event("checkout.session.completed", fake_stripe.complete(cs2))
+    at_once = await asyncio.gather(*(deliver(client, payload2) for _ in range(10)))
+    assert sorted(at_once) == ["duplicate"] * 9 + ["fulfilled"]
+    for s in (sid, sid2):
+        assert await jobs(db, s) == FULFILLED
+        assert await db.fetchval("select count(*) from reports where session_id = $1", uuid.UUID(s)) == 1
+
+
+async def test_redirect_then_webhook_fulfils_once(
+    stripe_edge: Any, fake_stripe: FakeStripe, db: asyncpg.Connection
+) -> None:
+    client, _ = stripe_edge
+    sid, token, cs = await started(client)
+    paid = fake_stripe.complete(cs)  # the customer paid; the webhook is still on its way
+    states = await asyncio.gather(*(client.get(f"/api/sessions/{sid}", headers=auth(token)) for _ in range(5)))
+    assert {(await s.json())["status"] for s in states} == {"paid"}
+    assert await deliver(client, event("checkout.session.completed", paid)) == "already_fulfilled"
+    assert await jobs(db, sid) == FULFILLED
+
+
+async def test_webhook_then_redirect_fulfils_once(
+    stripe_edge: Any, fake_stripe: FakeStripe, db: asyncpg.Connection
+) -> None:
+    client, _ = stripe_edge
+    sid, token, cs = await started(client)
+    assert await deliver(client, event("checkout.session.completed", fake_stripe.complete(cs))) == "fulfilled"
+    report = await (await client.get(f"/api/sessions/{sid}/report", headers=auth(token))).json()
+    assert report["status"] == "pending"
+    assert await jobs(db, sid) == FULFILLED
+
+
+async def test_partial_then_full_refund(stripe_edge: Any, fake_stripe: FakeStripe, db: asyncpg.Connection) -> None:
+    client, _ = stripe_edge
+    sid, _, cs = await started(client)
+    assert await deliver(client, event("checkout.session.completed", fake_stripe.complete(cs))) == "fulfilled"
+    partial = charge_refunded(fake_stripe, cs, 5000)
+    assert await deliver(client, partial) == "partially_refunded"
+    assert await deliver(client, charge_refunded(fake_stripe, cs, 5000)) == "partially_refunded"  # a 2nd event
+    session = await row(db, sid)
+    assert (session["status"], session["refund_amount"]) == ("paid", 5000)  # cumulative, not summed
+    assert await deliver(client, charge_refunded(fake_stripe, cs, 14700)) == "refunded"
+    assert await deliver(client, partial) == "duplicate"
+    assert await deliver(client, charge_refunded(fake_stripe, cs, 5000)) == "already_refunded"  # late, smaller
+    session = await row(db, sid)
+    assert (session["status"], session["refund_amount"]) == ("refunded", 14700)
+    assert await jobs(db, sid) == [*FULFILLED, "send_email:refund_confirmation"]
+
+
+async def test_full_refund_revokes_the_download(
+    stripe_edge: Any, fake_stripe: FakeStripe, db: asyncpg.Connection
+) -> None:
+    client, settings = stripe_edge
+    sid, token, cs = await started(client)
+    assert await deliver(client, event("checkout.session.completed", fake_stripe.complete(cs))) == "fulfilled"
+    report_id = await db.fetchval("select id from reports where session_id = $1", uuid.UUID(sid))
+    await db.execute(
+        "update reports set status = 'ready', storage_path = 'x/y.pdf', sha256 = 'h' where id = $1", report_id
+    )
+    state = await (await client.get(f"/api/sessions/{sid}/report", headers=auth(token))).json()
+    link = state["download_url"].removeprefix(settings.public_base_url)
+    assert await deliver(client, charge_refunded(fake_stripe, cs, 14700)) == "refunded"
+    response = await client.get(link)
+    assert response.status == 410
+    state = await (await client.get(f"/api/sessions/{sid}/report", headers=auth(token))).json()
+    assert "download_url" not in state
+
+
+async def test_refund_before_the_payment_is_processed(
+    stripe_edge: Any, fake_stripe: FakeStripe, db: asyncpg.Connection
+) -> None:
+    client, _ = stripe_edge
+    sid, _, cs = await started(client)
+    paid = fake_stripe.complete(cs)
+    assert await deliver(client, charge_refunded(fake_stripe, cs, 14700, sid=sid)) == "refund_before_payment"
+    assert await deliver(client, event("checkout.session.completed", paid)) == "fulfilled"
+    session = await row(db, sid)
+    assert (session["status"], session["refund_amount"]) == ("refunded", 14700)
+    assert await jobs(db, sid) == ["send_email:refund_confirmation"]  # no report for a refunded payment
+
+
+async def test_unknown_sessions_other_livemode_and_other_types_are_stored(
+    stripe_edge: Any, fake_stripe: FakeStripe, db: asyncpg.Connection
+) -> None:
+    client, _ = stripe_edge
+    sid, _, cs = await started(client)
+    stranger = {**fake_stripe.complete(cs), "client_reference_id": str(uuid.uuid4()), "metadata": {}}
+    assert await deliver(client, event("checkout.session.completed", stranger)) == "unknown_session"
+    live = event("checkout.session.completed", {**fake_stripe.sessions[cs], "livemode": True})
+    live["livemode"] = True
+    assert await deliver(client, live) == "wrong_livemode"
+    other = event("customer.created", fixture("event")["data"]["object"])
+    assert await deliver(client, other) == "ignored"
+    assert (await row(db, sid))["status"] == "checkout"
+    stored = await db.fetchval(
+        "select count(*) from stripe_events where id = any($1::text[])", [live["id"], other["id"]]
+    )
+    assert stored == 2
+
+
+async def test_webhook_body_limit_is_413(stripe_edge: Any) -> None:
+    client, _ = stripe_edge
+    response = await client.post(WEBHOOK, data=b"x" * (300 * 1024), headers={"Stripe-Signature": "t=1,v1=x"})
+    assert response.status == 413
+    assert "error" in await response.json()
+
+
+def test_a_stripe_key_without_a_webhook_secret_refuses_to_start(tmp_path: Any) -> None:
+    with pytest.raises(ConfigError, match="STRIPE_WEBHOOK_SECRET"):
+        Settings.from_env({"DATA_DIR": str(tmp_path), "STRIPE_SECRET_KEY": "sk_test_x"})
+
+
+async def test_rotated_secrets_are_all_accepted(edge_client: Callable[..., Any], fake_stripe: FakeStripe) -> None:
+    client, _ = await edge_client(
+        STRIPE_SECRET_KEY="sk_test_x", STRIPE_API_BASE=fake_stripe.base_url, STRIPE_WEBHOOK_SECRET="whsec_new,whsec_old"
+    )
+    for secret in ("whsec_new", "whsec_old"):
+        body, header = signed(event("customer.created", {"id": "cus_1"}), secret)
+        assert (await client.post(WEBHOOK, data=body, headers={"Stripe-Signature": header})).status == 200
+    body, header = signed(event("customer.created", {"id": "cus_1"}), "whsec_other")
+    assert (await client.post(WEBHOOK, data=body, headers={"Stripe-Signature": header})).status == 400
