@@ -43,3 +43,7 @@ class Unprocessable(DomainError):
 
 class UpstreamError(DomainError):
     status, code = 502, "upstream_error"
+
+
+class ServiceUnavailable(DomainError):
+    status, code = 503, "unavailable"

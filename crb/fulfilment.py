@@ -41,42 +41,67 @@ def email_job_id(session_id: uuid.UUID, kind: str) -> str:
     return f"email:{session_id}:{kind}"
 
 
-async def fulfil(conn: Connection, paid: PaidCheckout) -> bool:
-    """Mark the session paid and queue the confirmation email and the report.
+def email_job(session_id: uuid.UUID, kind: str) -> outbox.Job:
+    """The job that sends one kind of email for a session; its id makes it one job however often queued."""
+    return outbox.Job("send_email", email_job_id(session_id, kind), (str(session_id), kind))
 
-    The conditional update takes the row lock, so of any number of concurrent calls exactly one
-    finds the session still open for checkout; the others change nothing and return False.
-    A refund that arrived before this payment was seen is applied at once.
+
+def report_job(report_id: uuid.UUID) -> outbox.Job:
+    return outbox.Job("generate_report", report_job_id(report_id), (str(report_id),))
+
+
+_FULFIL = """
+with paid as (
+    update quiz_sessions set status = 'paid', paid_at = now(), updated_at = now(),
+        stripe_checkout_session_id = $2, stripe_payment_intent_id = $3, amount_total = $4, currency = $5,
+        last_checkout_event = null, last_checkout_event_at = null
+    where id = $1 and status = any($6::text[]) returning id
+), early_refund as (
+    select max((payload -> 'data' -> 'object' ->> 'amount_refunded')::int) as refunded,
+           max((payload -> 'data' -> 'object' ->> 'amount')::int) as amount
+    from stripe_events
+    where type = 'charge.refunded' and payload -> 'data' -> 'object' ->> 'payment_intent' = $3
+), report as (
+    insert into reports (id, session_id, version, status)
+    select $7, id, 1, 'pending' from paid where coalesce((select refunded from early_refund), 0) < $4
+    returning id
+), jobs as (
+    insert into job_outbox (job_id, function, args)
+    select j.job_id, j.function, j.args::jsonb
+    from unnest($8::text[], $9::text[], $10::text[]) as j(job_id, function, args)
+    where exists (select 1 from report)
+    on conflict (job_id) do nothing
+)
+select (select id from paid) as paid, refunded, amount from early_refund
+"""
+
+
+async def fulfil(conn: Connection, paid: PaidCheckout) -> bool:
+    """Mark the session paid and queue the confirmation email and the report, in the caller's transaction.
+
+    One statement (a round trip counts: webhooks arrive in bursts): the conditional update takes the row
+    lock, so of any number of concurrent calls exactly one finds the session still open for checkout; the
+    others change nothing and return False. A full refund that arrived before this payment was seen means
+    no report and no confirmation; any refund seen early is applied at once.
     """
-    async with conn.transaction():
-        updated = await conn.fetchval(
-            "update quiz_sessions set status = 'paid', paid_at = now(), updated_at = now(),"
-            " stripe_checkout_session_id = $2, stripe_payment_intent_id = $3, amount_total = $4, currency = $5,"
-            " last_checkout_event = null, last_checkout_event_at = null"
-            " where id = $1 and status = any($6::text[]) returning id",
-            paid.session_id,
-            paid.checkout_id,
-            paid.payment_intent_id,
-            paid.amount_total,
-            paid.currency,
-            list(OPEN_FOR_CHECKOUT),
-        )
-        if updated is None:
-            return False
-        early = await _refund_seen_before(conn, paid.payment_intent_id)
-        if early is not None and early.amount_refunded >= paid.amount_total:
-            await _apply_refund(conn, paid.session_id, early)
-            return True
-        await outbox.add(
-            conn,
-            "send_email",
-            email_job_id(paid.session_id, "payment_confirmation"),
-            str(paid.session_id),
-            "payment_confirmation",
-        )
-        await queue_report(conn, paid.session_id)
-        if early is not None:
-            await _apply_refund(conn, paid.session_id, early)
+    assert conn.is_in_transaction(), "fulfil() must run inside the caller's transaction"
+    report_id = uuid.uuid4()
+    jobs = (email_job(paid.session_id, "payment_confirmation"), report_job(report_id))
+    row = await conn.fetchrow(
+        _FULFIL,
+        paid.session_id,
+        paid.checkout_id,
+        paid.payment_intent_id,
+        paid.amount_total,
+        paid.currency,
+        list(OPEN_FOR_CHECKOUT),
+        report_id,
+        *outbox.columns(jobs),
+    )
+    if row["paid"] is None:
+        return False
+    if row["refunded"] is not None:
+        await _apply_refund(conn, paid.session_id, Refund(paid.payment_intent_id, None, row["amount"], row["refunded"]))
     return True
 
 
@@ -90,7 +115,7 @@ async def queue_report(conn: Connection, session_id: uuid.UUID) -> uuid.UUID:
         session_id,
         version,
     )
-    await outbox.add(conn, "generate_report", report_job_id(report_id), str(report_id))
+    await outbox.add(conn, report_job(report_id))
     return report_id
 
 
@@ -136,29 +161,9 @@ async def _apply_refund(conn: Connection, session_id: uuid.UUID, refund: Refund)
             session_id,
             amount,
         )
-        await outbox.add(
-            conn,
-            "send_email",
-            email_job_id(session_id, "refund_confirmation"),
-            str(session_id),
-            "refund_confirmation",
-        )
+        await outbox.add(conn, email_job(session_id, "refund_confirmation"))
         return "refunded"
     await conn.execute(
         "update quiz_sessions set refund_amount = $2, updated_at = now() where id = $1", session_id, amount
     )
     return "partially_refunded" if not full else "already_refunded"
-
-
-async def _refund_seen_before(conn: Connection, payment_intent_id: str | None) -> Refund | None:
-    if payment_intent_id is None:
-        return None
-    row = await conn.fetchrow(
-        "select max((payload -> 'data' -> 'object' ->> 'amount_refunded')::int) as refunded,"
-        " max((payload -> 'data' -> 'object' ->> 'amount')::int) as amount from stripe_events"
-        " where type = 'charge.refunded' and payload -> 'data' -> 'object' ->> 'payment_intent' = $1",
-        payment_intent_id,
-    )
-    if row is None or row["refunded"] is None:
-        return None
-    return Refund(payment_intent_id, None, row["amount"], row["refunded"])

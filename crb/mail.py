@@ -40,6 +40,10 @@ class PermanentMailError(RuntimeError):
     """The provider refused this message for good (inactive recipient, invalid address): do not retry."""
 
 
+class TransientMailError(RuntimeError):
+    """The provider could not take the message now (5xx, rate limit, network): try again later."""
+
+
 class Mailer(Protocol):
     async def send(self, message: Email) -> str:
         """Send one message; return the provider's message id."""
@@ -109,6 +113,7 @@ class PostmarkMailer:
 
     def _send(self, message: Email) -> str:
         from postmarker.exceptions import ClientError
+        from requests import RequestException
 
         payload = {
             "From": self._from,
@@ -133,7 +138,9 @@ class PostmarkMailer:
             status = getattr(getattr(http, "response", None), "status_code", 0)
             if status == 422:
                 raise PermanentMailError(f"Postmark error {e.error_code}: {e}") from e
-            raise
+            raise TransientMailError(f"Postmark answered {status or 'an error'}: {e}") from e
+        except RequestException as e:
+            raise TransientMailError(f"Postmark unreachable: {e!r}") from e
         return str(response["MessageID"])
 
 

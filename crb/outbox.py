@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import json
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 from arq.connections import ArqRedis
@@ -14,13 +18,25 @@ log = logging.getLogger(__name__)
 RELAY_BATCH = 100
 
 
-async def add(conn: Connection, function: str, job_id: str, *args: Any) -> None:
-    """Record a job in the caller's transaction; the same job id twice is one job."""
+@dataclass(frozen=True)
+class Job:
+    function: str
+    job_id: str
+    args: tuple[Any, ...]
+
+
+def columns(jobs: tuple[Job, ...]) -> tuple[list[str], list[str], list[str]]:
+    """Jobs as the three arrays that `unnest($1::text[], $2::text[], $3::text[])` turns back into rows."""
+    return [j.job_id for j in jobs], [j.function for j in jobs], [json.dumps(list(j.args)) for j in jobs]
+
+
+async def add(conn: Connection, *jobs: Job) -> None:
+    """Record jobs in the caller's transaction, in one statement; the same job id twice is one job."""
     await conn.execute(
-        "insert into job_outbox (job_id, function, args) values ($1, $2, $3) on conflict (job_id) do nothing",
-        job_id,
-        function,
-        list(args),
+        "insert into job_outbox (job_id, function, args) select job_id, function, args::jsonb"
+        " from unnest($1::text[], $2::text[], $3::text[]) as j(job_id, function, args)"
+        " on conflict (job_id) do nothing",
+        *columns(jobs),
     )
 
 
@@ -47,3 +63,30 @@ async def relay(pool: Pool, redis: ArqRedis, queue_name: str) -> int:
     if relayed:
         log.info("relayed %d job(s) from the outbox", relayed)
     return relayed
+
+
+class Relay:
+    """A process's background relay: woken after each commit that added jobs, it pushes them in batches.
+
+    Requests never wait for Redis; the rows are safe in Postgres meanwhile, and the worker's relay cron
+    picks up anything a dying process left behind.
+    """
+
+    def __init__(self, pool: Pool, redis: ArqRedis, queue_name: str, *, idle_s: float = 30.0) -> None:
+        self._pool, self._redis, self._queue = pool, redis, queue_name
+        self._wake = asyncio.Event()
+        self._idle_s = idle_s
+
+    def nudge(self) -> None:
+        self._wake.set()
+
+    async def run(self) -> None:
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self._idle_s)
+            self._wake.clear()
+            try:
+                await relay(self._pool, self._redis, self._queue)
+            except Exception:
+                log.exception("outbox relay failed; retrying on the next nudge")
+                await asyncio.sleep(1)

@@ -126,3 +126,24 @@ def open_checkout(row: Any, *, email: str, tier: str, now: dt.datetime) -> str |
         and row["checkout_expires_at"] > now + CHECKOUT_REUSE_MARGIN
     )
     return str(row["stripe_checkout_url"]) if usable else None
+
+
+async def erase(conn: Connection, session_id: uuid.UUID) -> list[str]:
+    """Erase personal data in the caller's transaction; return the stored PDFs to delete.
+
+    Kept for the accounts: ids, tier, amounts, currency, refunds, payment references and dates.
+    An unpaid session expires; a paid one keeps its status, and `erased_at` revokes its downloads.
+    """
+    paths = await conn.fetch(
+        "update reports set purged_at = now(), updated_at = now()"
+        " where session_id = $1 and storage_path is not null and purged_at is null returning storage_path",
+        session_id,
+    )
+    await conn.execute(
+        "update quiz_sessions set answers = '{}'::jsonb, teaser = null, email = null, company_name = null,"
+        " erased_at = coalesce(erased_at, now()), updated_at = now(),"
+        " status = case when status = any($2::text[]) then 'expired' else status end where id = $1",
+        session_id,
+        ["in_progress", "completed", "checkout"],
+    )
+    return [r[0] for r in paths if r[0]]

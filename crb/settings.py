@@ -73,6 +73,13 @@ class Settings:
     edge_port: int = 8080
     renderer_host: str = "127.0.0.1"
     renderer_port: int = 8090
+    # The renderer service: pooled Chromium pages, its queue, deadline and recycling (see renderer/pool.py).
+    renderer_pages: int = field(default_factory=lambda: os.cpu_count() or 1)
+    renderer_max_queue: int = 32
+    renderer_job_timeout_s: float = 30.0
+    renderer_max_body_bytes: int = 5 * 1024 * 1024
+    renderer_recycle_pages_after: int = 50
+    renderer_restart_after_jobs: int = 500
     tiers: tuple[Tier, ...] = DEFAULT_TIERS
     queue_name: str = "arq:queue"
 
@@ -133,6 +140,12 @@ class Settings:
             edge_port=edge_port,
             renderer_host=env.text("RENDERER_HOST") or "127.0.0.1",
             renderer_port=renderer_port,
+            renderer_pages=env.int_range("RENDERER_PAGES", os.cpu_count() or 1, 1, 64),
+            renderer_max_queue=env.int_range("RENDERER_MAX_QUEUE", 32, 0, 10_000),
+            renderer_job_timeout_s=env.int_range("RENDERER_JOB_TIMEOUT_S", 30, 1, 600),
+            renderer_max_body_bytes=env.int_range("RENDERER_MAX_BODY_BYTES", 5 * 1024 * 1024, 1024, 100 * 1024 * 1024),
+            renderer_recycle_pages_after=env.int_range("RENDERER_RECYCLE_PAGES_AFTER", 50, 1, 1_000_000),
+            renderer_restart_after_jobs=env.int_range("RENDERER_RESTART_AFTER_JOBS", 500, 1, 1_000_000),
             tiers=env.tiers("TIERS") or DEFAULT_TIERS,
         )
 

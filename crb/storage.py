@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import time
 from pathlib import Path, PurePosixPath
-from typing import Protocol
+from typing import Any, Protocol
 from urllib.parse import quote, urlencode
 
 import httpx
@@ -18,6 +19,7 @@ BUCKET = "reports"
 PDF = "application/pdf"
 LOCAL_FILE_PURPOSE = "local-file"
 STORAGE_TIMEOUT_S = 30
+LIST_PAGE = 100
 
 
 class StorageError(RuntimeError):
@@ -25,13 +27,21 @@ class StorageError(RuntimeError):
 
 
 class ReportStore(Protocol):
+    """Where report PDFs live. Paths are `<session id>/<report id>.pdf`, relative to the private bucket."""
+
     async def upload(self, path: str, data: bytes) -> None: ...
+
+    async def download(self, path: str) -> bytes: ...
 
     async def signed_url(self, path: str, expires_in: int) -> str: ...
 
     async def exists(self, path: str) -> bool: ...
 
     async def delete(self, paths: list[str]) -> None: ...
+
+    async def list_older_than(self, cutoff: dt.datetime) -> list[str]:
+        """Every stored path created before `cutoff`."""
+        ...
 
     async def close(self) -> None: ...
 
@@ -77,12 +87,24 @@ class LocalStore:
             return False
         return signing.verify(self._key, LOCAL_FILE_PURPOSE, f"{check_path(path)}:{expires}", sig)
 
+    async def download(self, path: str) -> bytes:
+        try:
+            return await asyncio.to_thread(self.file(path).read_bytes)
+        except FileNotFoundError:
+            raise StorageError(f"{path} is not stored") from None
+
     async def exists(self, path: str) -> bool:
         return self.file(path).is_file()
 
     async def delete(self, paths: list[str]) -> None:
         for p in paths:
             self.file(p).unlink(missing_ok=True)
+
+    async def list_older_than(self, cutoff: dt.datetime) -> list[str]:
+        limit = cutoff.timestamp()
+        return sorted(
+            str(f.relative_to(self.root)) for f in self.root.rglob("*.pdf") if f.is_file() and f.stat().st_mtime < limit
+        )
 
     async def close(self) -> None:
         return None
@@ -116,6 +138,35 @@ class SupabaseStore:
             raise StorageError(f"signing {path} failed: {e}") from e
         return str(response["signedURL"])
 
+    async def download(self, path: str) -> bytes:
+        try:
+            return bytes(await self._bucket.download(check_path(path)))
+        except (StorageException, httpx.HTTPError) as e:
+            raise StorageError(f"download of {path} failed: {e}") from e
+
+    async def list_older_than(self, cutoff: dt.datetime) -> list[str]:
+        """Walks the bucket's folders (one per session) through the list API, a page at a time."""
+        try:
+            found = []
+            for folder in await self._list(""):
+                if folder.get("id") is not None:  # a file at the top level
+                    found += [folder["name"]] if _created(folder) < cutoff else []
+                    continue
+                found += [
+                    f"{folder['name']}/{f['name']}" for f in await self._list(folder["name"]) if _created(f) < cutoff
+                ]
+            return sorted(found)
+        except (StorageException, httpx.HTTPError) as e:
+            raise StorageError(f"listing the bucket failed: {e}") from e
+
+    async def _list(self, prefix: str) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = []
+        while True:
+            page = await self._bucket.list(prefix, {"limit": LIST_PAGE, "offset": len(items)})
+            items += page
+            if len(page) < LIST_PAGE:
+                return items
+
     async def exists(self, path: str) -> bool:
         try:
             return bool(await self._bucket.exists(check_path(path)))
@@ -132,6 +183,10 @@ class SupabaseStore:
 
     async def close(self) -> None:
         await self._http.aclose()
+
+
+def _created(item: dict[str, Any]) -> dt.datetime:
+    return dt.datetime.fromisoformat(str(item["created_at"]).replace("Z", "+00:00"))
 
 
 def store_for(settings: Settings) -> ReportStore:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 
 import aiohttp
@@ -9,22 +11,24 @@ from aiohttp import web
 from arq import create_pool as create_arq_pool
 from arq.connections import RedisSettings
 
-from crb import embedded
+from crb import embedded, outbox
 from crb.db import create_pool
+from crb.outbox import Relay
 from crb.payments import gateway_for
+from crb.renderer_client import RendererClient
 from crb.settings import Settings
 from crb.storage import store_for
-from edge import checkout, downloads, offline, sessions, site, webhooks
+from edge import admin, checkout, downloads, offline, sessions, site, unsubscribe, webhooks
 from edge.errors import json_errors
-from edge.keys import ARQ, GATEWAY, HTTP, POOL, SETTINGS, STORE
+from edge.keys import ARQ, GATEWAY, HTTP, POOL, RELAY, RENDERER, SETTINGS, STORE
 
 MAX_BODY_BYTES = 256 * 1024  # quiz answers and Stripe events are small
 
 
 def create_app(settings: Settings) -> web.Application:
-    app = web.Application(middlewares=[json_errors], client_max_size=MAX_BODY_BYTES)
+    app = web.Application(middlewares=[json_errors, admin.admin_only], client_max_size=MAX_BODY_BYTES)
     app[SETTINGS] = settings
-    app.cleanup_ctx.extend([_database, _queue, _http, _gateway, _store])
+    app.cleanup_ctx.extend([_database, _queue, _relay, _http, _gateway, _store])
     app.router.add_routes(routes(settings))
     return app
 
@@ -39,9 +43,12 @@ def routes(settings: Settings) -> list[web.AbstractRouteDef]:
         web.post("/api/sessions/{id}/complete", sessions.complete),
         web.post("/api/sessions/{id}/checkout", checkout.start_checkout),
         web.get("/api/sessions/{id}/report", sessions.get_report),
+        web.delete("/api/sessions/{id}", sessions.erase),
+        web.get("/api/unsubscribe", unsubscribe.unsubscribe),
         web.post("/api/payments/webhook", webhooks.stripe_webhook),
         web.get("/api/reports/{report_id}/download", downloads.download_report),
         web.get("/files/{path:.+}", downloads.local_file),
+        *admin.routes(),
     ]
     if settings.offline_payments:
         table += [
@@ -72,8 +79,20 @@ async def _queue(app: web.Application) -> AsyncIterator[None]:
     await app[ARQ].aclose()
 
 
+async def _relay(app: web.Application) -> AsyncIterator[None]:
+    app[RELAY] = relay = Relay(app[POOL], app[ARQ], app[SETTINGS].queue_name)
+    task = asyncio.create_task(relay.run(), name="outbox-relay")
+    relay.nudge()  # anything a previous process left behind
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+    await outbox.relay(app[POOL], app[ARQ], app[SETTINGS].queue_name)  # hand over what is pending
+
+
 async def _http(app: web.Application) -> AsyncIterator[None]:
     app[HTTP] = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
+    app[RENDERER] = RendererClient(app[SETTINGS], app[HTTP])
     yield
     await app[HTTP].close()
 

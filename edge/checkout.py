@@ -10,13 +10,13 @@ from typing import Any
 
 from aiohttp import web
 
-from crb import outbox, sessions
+from crb import sessions
 from crb.errors import Conflict, Unprocessable
 from crb.fulfilment import PaidCheckout, fulfil
 from crb.payments import CheckoutRequest
 from edge.auth import authorised
 from edge.errors import read_json_object
-from edge.keys import ARQ, GATEWAY, POOL, SETTINGS
+from edge.keys import GATEWAY, POOL, RELAY, SETTINGS
 
 log = logging.getLogger(__name__)
 
@@ -87,9 +87,6 @@ async def catch_up(request: web.Request, row: Any) -> Any:
         fulfilled = await fulfil(conn, paid)
     if fulfilled:
         log.info("session %s fulfilled from the status read, before its webhook", row["id"])
-        try:
-            await outbox.relay(pool, request.app[ARQ], request.app[SETTINGS].queue_name)
-        except Exception:
-            log.exception("could not relay jobs for %s; the worker's relay will", row["id"])
+        request.app[RELAY].nudge()
     async with pool.acquire() as conn:
         return await sessions.get(conn, row["id"])

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import logging
 import time
 import uuid
+from typing import Any
 
 from aiohttp import web
 
 from crb import links
-from crb.errors import Conflict, Gone, NotFound, Unauthorized
-from crb.storage import PDF, LocalStore
-from edge.keys import POOL, SETTINGS, STORE
+from crb.errors import Conflict, Gone, NotFound, ServiceUnavailable, Unauthorized
+from crb.renderer_client import RendererError
+from crb.rendering import build_report_data
+from crb.storage import PDF, LocalStore, StorageError
+from edge.keys import POOL, RENDERER, SETTINGS, STORE
+
+log = logging.getLogger(__name__)
 
 SIGNED_URL_SECONDS = 300  # the storage link behind a download redirect only needs to live a moment
 
@@ -23,19 +29,45 @@ async def download_report(request: web.Request) -> web.Response:
         raise NotFound("no such report", field="report_id") from None
     if not links.download_token_ok(settings, report_id, request.query.get("token", "")):
         raise Unauthorized("this download link is not valid", field="token")
-    row = await request.app[POOL].fetchrow(
-        "select r.status, r.storage_path, s.status as session_status, s.erased_at"
-        " from reports r join quiz_sessions s on s.id = r.session_id where r.id = $1",
-        report_id,
-    )
+    row = await _live_report(request, report_id)
     if row is None:
         raise NotFound("no such report", field="report_id")
     if row["session_status"] == "refunded" or row["erased_at"] is not None:
         raise Gone("this report is no longer available", code="revoked")
     if row["status"] != "ready":
         raise Conflict(f"the report is not ready yet ({row['status']})", code="not_ready")
+    if row["purged_at"] is not None or not await request.app[STORE].exists(row["storage_path"]):
+        await _render_again(request, row)
     url = await request.app[STORE].signed_url(row["storage_path"], SIGNED_URL_SECONDS)
     raise web.HTTPFound(url)
+
+
+async def _live_report(request: web.Request, report_id: uuid.UUID) -> Any:
+    """The report a link names or, if it was regenerated since, the session's live one (old emails keep working)."""
+    return await request.app[POOL].fetchrow(
+        "select r.id, r.status, r.storage_path, r.purged_at, r.ready_at, s.status as session_status, s.erased_at,"
+        " s.answers, s.tier from reports r join quiz_sessions s on s.id = r.session_id"
+        " where r.session_id = (select session_id from reports where id = $1)"
+        " and (r.id = $1 or r.status <> 'superseded') order by (r.status = 'superseded'), r.version desc limit 1",
+        report_id,
+    )
+
+
+async def _render_again(request: web.Request, row: Any) -> None:
+    """A PDF purged by retention is rendered again from the same answers and date, stored, and served."""
+    report = build_report_data(request.app[SETTINGS], row, row["ready_at"].date())
+    try:
+        rendered = await request.app[RENDERER].render(report)
+        await request.app[STORE].upload(row["storage_path"], rendered.content)
+    except (RendererError, StorageError) as e:
+        log.error("could not render report %s again: %s", row["id"], e)
+        raise ServiceUnavailable("the report is being prepared again; please retry in a minute") from e
+    await request.app[POOL].execute(
+        "update reports set purged_at = null, size_bytes = $2, updated_at = now() where id = $1",
+        row["id"],
+        len(rendered.content),
+    )
+    log.info("report %s rendered again after retention purged it", row["id"])
 
 
 async def local_file(request: web.Request) -> web.FileResponse:

@@ -7,7 +7,9 @@ from aiohttp import web
 from arq.connections import ArqRedis
 
 from crb.db import Pool
+from crb.outbox import Relay
 from crb.payments import PaymentGateway
+from crb.renderer_client import RendererClient
 from crb.settings import Settings
 from crb.storage import ReportStore
 
@@ -17,3 +19,5 @@ ARQ = web.AppKey("arq", ArqRedis)
 GATEWAY = web.AppKey("gateway", PaymentGateway)
 STORE = web.AppKey("store", ReportStore)
 HTTP = web.AppKey("http", aiohttp.ClientSession)
+RELAY = web.AppKey("relay", Relay)
+RENDERER = web.AppKey("renderer", RendererClient)

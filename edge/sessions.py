@@ -14,7 +14,7 @@ from crb.settings import Settings
 from edge.auth import authorised
 from edge.checkout import catch_up
 from edge.errors import read_json_object
-from edge.keys import POOL, SETTINGS
+from edge.keys import POOL, SETTINGS, STORE
 
 
 async def get_quiz(request: web.Request) -> web.Response:
@@ -89,3 +89,12 @@ async def report_state(request: web.Request, session_id: uuid.UUID) -> dict[str,
     if report["status"] == "ready" and report["session_status"] not in ("refunded", "expired"):
         state["download_url"] = links.download_url(settings, report["id"])
     return state
+
+
+async def erase(request: web.Request) -> web.Response:
+    """Erase the customer's personal data (answers, email, PDFs); keep what the accounts must keep."""
+    row = await authorised(request)
+    async with request.app[POOL].acquire() as conn, conn.transaction():
+        paths = await sessions.erase(conn, row["id"])
+    await request.app[STORE].delete(paths)
+    return web.json_response({"id": str(row["id"]), "erased": True})

@@ -9,7 +9,6 @@ import stripe
 from aiohttp import web
 from pydantic import ValidationError
 
-from crb import outbox
 from crb.db import Connection
 from crb.errors import BadRequest
 from crb.fulfilment import PaidCheckout, Refund, fulfil, record_checkout_problem, record_refund
@@ -22,7 +21,7 @@ from crb.stripe_events import (
     parse_event,
     payment_intent,
 )
-from edge.keys import ARQ, POOL, SETTINGS
+from edge.keys import POOL, RELAY, SETTINGS
 
 log = logging.getLogger(__name__)
 
@@ -56,10 +55,7 @@ async def stripe_webhook(request: web.Request) -> web.Response:
     async with request.app[POOL].acquire() as conn, conn.transaction():
         outcome = await record_and_apply(conn, event, payload, expected_livemode(settings))
     if outcome in QUEUES_JOBS:
-        try:
-            await outbox.relay(request.app[POOL], request.app[ARQ], settings.queue_name)
-        except Exception:  # the worker's relay cron picks them up; the payment is safely recorded
-            log.exception("could not relay jobs after %s", event.id)
+        request.app[RELAY].nudge()
     log.info("stripe event %s (%s): %s", event.id, event.type, outcome)
     return web.json_response({"received": True, "outcome": outcome})
 
@@ -130,15 +126,17 @@ async def apply(conn: Connection, event: StripeEvent) -> tuple[str, uuid.UUID | 
 
 async def _paid_or_waiting(conn: Connection, checkout: CheckoutSessionObject) -> tuple[str, uuid.UUID | None]:
     session_id = checkout.quiz_session_id
-    if session_id is None or not await _exists(conn, session_id):
+    if session_id is None:
         return "unknown_session", None
     if checkout.payment_status not in ("paid", "no_payment_required"):
-        await record_checkout_problem(conn, session_id, "awaiting_payment")
-        return "awaiting_payment", session_id
+        return await _problem(conn, session_id, "awaiting_payment")
     paid = PaidCheckout(
         session_id, checkout.id, checkout.payment_intent, checkout.amount_total or 0, checkout.currency or "eur"
     )
-    return ("fulfilled" if await fulfil(conn, paid) else "already_fulfilled"), session_id
+    if await fulfil(conn, paid):
+        return "fulfilled", session_id
+    # The rare path: tell an unknown session apart from one that is already paid.
+    return ("already_fulfilled", session_id) if await _exists(conn, session_id) else ("unknown_session", None)
 
 
 async def _problem(conn: Connection, session_id: uuid.UUID | None, problem: str) -> tuple[str, uuid.UUID | None]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,6 +17,12 @@ from crb.renderer_client import RendererClient
 from crb.settings import Settings
 from crb.storage import ReportStore, store_for
 
+Clock = Callable[[], dt.datetime]
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
 
 @dataclass(frozen=True)
 class Deps:
@@ -25,6 +33,10 @@ class Deps:
     renderer: RendererClient
     http: aiohttp.ClientSession
     redis: ArqRedis
+    clock: Clock = utc_now  # tests pass their own to walk through days
+
+    def now(self) -> dt.datetime:
+        return self.clock()
 
 
 def deps(ctx: dict[str, Any]) -> Deps:
@@ -33,10 +45,11 @@ def deps(ctx: dict[str, Any]) -> Deps:
     return found
 
 
-async def open_deps(settings: Settings, redis: ArqRedis) -> Deps:
+async def open_deps(settings: Settings, redis: ArqRedis, clock: Clock = utc_now) -> Deps:
     pool = await create_pool(settings.database_url or embedded.postgres_url(settings.data_dir))
     http = aiohttp.ClientSession()
-    return Deps(settings, pool, store_for(settings), mailer_for(settings), RendererClient(settings, http), http, redis)
+    renderer = RendererClient(settings, http)
+    return Deps(settings, pool, store_for(settings), mailer_for(settings), renderer, http, redis, clock)
 
 
 async def close_deps(found: Deps) -> None:

@@ -1,47 +1,112 @@
-"""The email job: compose one kind of customer email for a session and send it at most once."""
+"""The email job: compose one kind of customer email for a session and send it at most once, with retries."""
 
 from __future__ import annotations
 
+import logging
 import uuid
 from typing import Any
 
-from crb import emails
-from crb.mail import Attachment
+from arq import Retry
+
+from crb import analysis, emails, links
+from crb.mail import Attachment, Email, TransientMailError
+from crb.quiz import InvalidAnswers, load_quiz, validate_answers
+from crb.storage import StorageError
 from jobs.context import Deps, deps
 
+log = logging.getLogger(__name__)
 
-def _money(amount: int | None, currency: str | None) -> str:
+MAX_TRIES = 6
+BACKOFF_S = (10, 60, 300, 1800, 3600)  # before tries 2..6: about 1.5 hours in all
+# Kinds a customer gets only while entitled to the report.
+NEEDS_ENTITLEMENT = ("report_ready", "follow_up")
+
+
+def money(amount: int | None, currency: str | None) -> str:
     if amount is None:
         return ""
     symbol = {"eur": "€", "usd": "$", "gbp": "£"}.get((currency or "").lower(), (currency or "").upper() + " ")
     return f"{symbol}{amount / 100:,.2f}"
 
 
-async def send_email(ctx: dict[str, Any], session_id: str, kind: str) -> bool:
-    """arq job: send `kind` for the session (payment confirmation, report failed)."""
+async def send_email(ctx: dict[str, Any], session_id: str, kind: str) -> str:
+    """arq job: send `kind` to the session's customer once; transient failures retry with backoff."""
     d = deps(ctx)
-    sid = uuid.UUID(session_id)
+    try:
+        return await deliver(d, uuid.UUID(session_id), kind)
+    except (TransientMailError, StorageError, OSError) as e:  # provider or storage trouble: worth another try
+        job_try = int(ctx.get("job_try", 1))
+        if job_try >= MAX_TRIES:
+            log.error("%s email for %s failed for good after %d tries: %r", kind, session_id, job_try, e)
+            return "failed"
+        log.warning("%s email for %s failed (try %d), retrying: %r", kind, session_id, job_try, e)
+        raise Retry(defer=BACKOFF_S[min(job_try, len(BACKOFF_S)) - 1]) from e
+
+
+async def deliver(d: Deps, sid: uuid.UUID, kind: str) -> str:
+    """Compose and send; the outcome is `sent`, `already` (sent or in flight before) or why it was skipped."""
     row = await d.pool.fetchrow("select * from quiz_sessions where id = $1", sid)
-    if row is None or row["email"] is None:
-        return False
+    if row is None or row["email"] is None or row["erased_at"] is not None:
+        return "skipped: no customer email"
+    if kind in NEEDS_ENTITLEMENT and row["status"] != "delivered":
+        return f"skipped: session {row['status']}"
+    if kind == "follow_up" and row["unsubscribed_at"] is not None:
+        return "skipped: unsubscribed"
+    message = await compose(d, row, kind)
+    sent = await emails.send_once(d.pool, d.mailer, sid, kind, message)
+    return "sent" if sent else "already"
+
+
+async def compose(d: Deps, row: Any, kind: str) -> Email:
     tier = d.settings.tier(row["tier"] or "")
-    context = {
+    context: dict[str, Any] = {
         "company_name": row["company_name"] or "your company",
-        "amount": _money(row["amount_total"], row["currency"]),
-        "refund_amount": _money(row["refund_amount"], row["currency"]),
+        "amount": money(row["amount_total"], row["currency"]),
+        "refund_amount": money(row["refund_amount"], row["currency"]),
         "tier_name": tier.name if tier else "CRB Report",
+        "site_url": d.settings.site_url,
     }
-    message = emails.compose(kind, row["email"], sid, context)
-    return await emails.send_once(d.pool, d.mailer, sid, kind, message)
+    attachments: tuple[Attachment, ...] = ()
+    if kind in NEEDS_ENTITLEMENT:
+        context |= await _report_context(d, row)
+    if kind == "report_ready":
+        attachments = await _attachment(d, context)
+        context["attached"] = bool(attachments)
+    if kind == "follow_up":
+        context["unsubscribe_url"] = links.unsubscribe_url(d.settings, row["id"])
+    return emails.compose(kind, row["email"], row["id"], context, attachments)
 
 
-async def send_report_ready(
-    d: Deps, session: Any, report: dict[str, Any], pdf: bytes | None, download_url: str
-) -> bool:
-    """The report-ready email, with the PDF attached when it fits under the provider's size limit."""
-    attach = pdf is not None and emails.fits_as_attachment(len(pdf))
-    name = f"CRB report - {report['company_name']}.pdf".replace("/", "-")
-    attachments = (Attachment(name, pdf, "application/pdf"),) if attach and pdf is not None else ()
-    context = {**report, "download_url": download_url, "attached": bool(attachments)}
-    message = emails.compose("report_ready", session["email"], session["id"], context, attachments)
-    return await emails.send_once(d.pool, d.mailer, session["id"], "report_ready", message)
+async def _report_context(d: Deps, row: Any) -> dict[str, Any]:
+    """The report's headline figures, recomputed from the answers (the engine is deterministic)."""
+    report = await d.pool.fetchrow(
+        "select id, storage_path, size_bytes from reports where session_id = $1 and status = 'ready'"
+        " order by version desc limit 1",
+        row["id"],
+    )
+    if report is None:
+        raise RuntimeError(f"session {row['id']} is delivered but has no ready report")
+    try:
+        answers = validate_answers(load_quiz(), row["answers"], complete=True)
+    except InvalidAnswers:
+        answers = row["answers"]
+    teaser = analysis.teaser(answers)
+    top = [f.title for f in teaser.findings if f.recommended] or [f.title for f in teaser.findings]
+    return {
+        "download_url": links.download_url(d.settings, report["id"]),
+        "readiness_score": teaser.readiness_score,
+        "band": teaser.band,
+        "top_findings": top[:3],
+        "top_opportunity": top[0] if top else "",
+        "report_path": report["storage_path"],
+        "report_size": report["size_bytes"] or 0,
+    }
+
+
+async def _attachment(d: Deps, context: dict[str, Any]) -> tuple[Attachment, ...]:
+    """The PDF, named for the company, unless it would push the message over the provider's size limit."""
+    if not emails.fits_as_attachment(context["report_size"]):
+        return ()
+    pdf = await d.store.download(context["report_path"])
+    name = "".join(c for c in f"CRB report - {context['company_name']}" if c not in '/\\:*?"<>|').strip()
+    return (Attachment(name + ".pdf", pdf, "application/pdf"),)

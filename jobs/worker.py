@@ -6,31 +6,62 @@ from typing import Any
 
 from arq import cron
 from arq.connections import RedisSettings
-from arq.worker import Worker, func
+from arq.cron import CronJob
+from arq.worker import Function, Worker, func
 
+from crb.schedule import SCHEDULE
 from crb.settings import Settings
-from jobs.context import close_deps, open_deps
+from jobs.cleanup import quiz_cleanup, storage_cleanup
+from jobs.context import Clock, close_deps, open_deps, utc_now
+from jobs.emails import MAX_TRIES as EMAIL_TRIES
 from jobs.emails import send_email
+from jobs.followups import follow_up_emails
 from jobs.outbox import relay_outbox
-from jobs.reports import MAX_TRIES, generate_report
+from jobs.reconcile import reconcile
+from jobs.reports import MAX_TRIES as REPORT_TRIES
+from jobs.reports import generate_report
 
 JOB_TIMEOUT_S = 300
+SCHEDULED = {
+    "follow_up_emails": follow_up_emails,
+    "storage_cleanup": storage_cleanup,
+    "quiz_cleanup": quiz_cleanup,
+    "reconcile": reconcile,
+}
 
-FUNCTIONS = [
-    func(generate_report, max_tries=MAX_TRIES, timeout=JOB_TIMEOUT_S),
-    func(send_email, max_tries=5, timeout=60),
+FUNCTIONS: list[Function] = [
+    func(generate_report, max_tries=REPORT_TRIES, timeout=JOB_TIMEOUT_S),
+    func(send_email, max_tries=EMAIL_TRIES, timeout=60),
+    # The scheduled jobs are functions too, so that an operator can run one now (POST /api/admin/jobs/{name}).
+    *(func(f, name=name, max_tries=1, timeout=JOB_TIMEOUT_S) for name, f in SCHEDULED.items()),
 ]
 
-CRON_JOBS = [
-    cron(relay_outbox, second={0, 30}, run_at_startup=True, unique=True, timeout=60),
-]
+
+def cron_jobs() -> list[CronJob]:
+    """The whole schedule (UTC), from crb.schedule, plus the outbox relay's safety net every 30 seconds."""
+    jobs = [cron(relay_outbox, second={0, 30}, run_at_startup=True, unique=True, timeout=60)]
+    for s in SCHEDULE:
+        minute: int | set[int] = set(range(0, 60, s.every_minutes)) if s.every_minutes else s.minute
+        hour = None if s.every_minutes else s.hour
+        jobs.append(
+            cron(
+                SCHEDULED[s.function],
+                name=f"cron:{s.name}",
+                hour=hour,
+                minute=minute,
+                second=0,
+                unique=True,
+                timeout=JOB_TIMEOUT_S,
+            )
+        )
+    return jobs
 
 
-def worker_kwargs(settings: Settings, redis_url: str) -> dict[str, Any]:
+def worker_kwargs(settings: Settings, redis_url: str, clock: Clock = utc_now) -> dict[str, Any]:
     """Everything arq's Worker needs, from our settings."""
 
     async def on_startup(ctx: dict[str, Any]) -> None:
-        ctx["deps"] = await open_deps(settings, ctx["redis"])
+        ctx["deps"] = await open_deps(settings, ctx["redis"], clock)
 
     async def on_shutdown(ctx: dict[str, Any]) -> None:
         if "deps" in ctx:
@@ -38,7 +69,7 @@ def worker_kwargs(settings: Settings, redis_url: str) -> dict[str, Any]:
 
     return {
         "functions": FUNCTIONS,
-        "cron_jobs": CRON_JOBS,
+        "cron_jobs": cron_jobs(),
         "redis_settings": RedisSettings.from_dsn(redis_url),
         "queue_name": settings.queue_name,
         "on_startup": on_startup,
@@ -49,5 +80,5 @@ def worker_kwargs(settings: Settings, redis_url: str) -> dict[str, Any]:
     }
 
 
-def create_worker(settings: Settings, redis_url: str, **overrides: Any) -> Worker:
-    return Worker(**{**worker_kwargs(settings, redis_url), **overrides})
+def create_worker(settings: Settings, redis_url: str, clock: Clock = utc_now, **overrides: Any) -> Worker:
+    return Worker(**{**worker_kwargs(settings, redis_url, clock), **overrides})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 import time
 from dataclasses import dataclass, field
@@ -32,6 +33,8 @@ class FakeStorage:
         app.router.add_post(PREFIX + "/object/sign/{bucket}/{path:.+}", self._sign)
         app.router.add_get(PREFIX + "/object/sign/{bucket}/{path:.+}", self._signed_download)
         app.router.add_get(PREFIX + "/object/info/{bucket}/{path:.+}", self._info)
+        app.router.add_post(PREFIX + "/object/list/{bucket}", self._list)
+        app.router.add_get(PREFIX + "/object/{bucket}/{path:.+}", self._download)
         app.router.add_post(PREFIX + "/object/{bucket}/{path:.+}", self._upload)
         app.router.add_put(PREFIX + "/object/{bucket}/{path:.+}", self._upload)
         app.router.add_delete(PREFIX + "/object/{bucket}", self._remove)
@@ -89,6 +92,36 @@ class FakeStorage:
         return web.json_response(
             {"name": request.match_info["path"], "size": len(obj.data), "content_type": obj.content_type}
         )
+
+    async def _download(self, request: web.Request) -> web.Response:
+        if not self._authorised(request):
+            return _error(403, "Unauthorized", "invalid signature")
+        obj = self.objects.get(f"{request.match_info['bucket']}/{request.match_info['path']}")
+        if obj is None:
+            return _error(404, "not_found", "Object not found")
+        return web.Response(body=obj.data, content_type=obj.content_type)
+
+    async def _list(self, request: web.Request) -> web.Response:
+        """One level of the bucket under `prefix`: folders (id null) and files, as Storage lists them."""
+        if not self._authorised(request):
+            return _error(403, "Unauthorized", "invalid signature")
+        body = await request.json()
+        bucket, prefix = request.match_info["bucket"], body.get("prefix", "").strip("/")
+        base = f"{bucket}/{prefix}/" if prefix else f"{bucket}/"
+        entries: dict[str, dict[str, Any]] = {}
+        for key, obj in sorted(self.objects.items()):
+            if not key.startswith(base):
+                continue
+            name, _, rest = key[len(base) :].partition("/")
+            created = dt.datetime.fromtimestamp(obj.created, dt.UTC).isoformat().replace("+00:00", "Z")
+            entries[name] = (
+                {"name": name, "id": None, "created_at": None}
+                if rest
+                else {"name": name, "id": secrets.token_hex(8), "created_at": created}
+            )
+        items = list(entries.values())
+        offset, limit = int(body.get("offset", 0)), int(body.get("limit", 100))
+        return web.json_response(items[offset : offset + limit])
 
     async def _remove(self, request: web.Request) -> web.Response:
         if not self._authorised(request):

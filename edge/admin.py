@@ -1,0 +1,129 @@
+"""`/api/admin/*` for operators: the schedule and its runs, run a job now, regenerate a report, the figures."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hmac
+import secrets
+from typing import Any
+
+from aiohttp import web
+from aiohttp.typedefs import Handler
+
+from crb import sessions
+from crb.errors import Conflict, NotFound, Unauthorized
+from crb.fulfilment import queue_report
+from crb.schedule import SCHEDULE, scheduled
+from edge.auth import bearer
+from edge.keys import ARQ, POOL, RELAY, SETTINGS
+
+REGENERABLE = ("failed", "delivered")
+
+
+@web.middleware
+async def admin_only(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Every /api/admin/ route needs ADMIN_TOKEN as a bearer token (compared in constant time)."""
+    if request.path.startswith("/api/admin/"):
+        expected = request.app[SETTINGS].admin_token
+        given = bearer(request) or ""
+        if expected is None:
+            raise Unauthorized("the admin API is off: set ADMIN_TOKEN to turn it on")
+        if not hmac.compare_digest(given.encode(), expected.value.encode()):
+            raise Unauthorized("the admin API needs Authorization: Bearer $ADMIN_TOKEN")
+    return await handler(request)
+
+
+async def list_jobs(request: web.Request) -> web.Response:
+    now = dt.datetime.now(dt.UTC)
+    runs = await request.app[POOL].fetch(
+        "select distinct on (name) name, trigger, started_at, finished_at, outcome, result, error"
+        " from job_runs order by name, started_at desc"
+    )
+    last = {r["name"]: r for r in runs}
+    return web.json_response(
+        {
+            "jobs": [
+                {
+                    "name": s.name,
+                    "schedule": s.description,
+                    "next_run": s.next_run(now).isoformat(),
+                    "last_run": _run(last.get(s.name)),
+                }
+                for s in SCHEDULE
+            ]
+        }
+    )
+
+
+def _run(row: Any) -> dict[str, Any] | None:
+    if row is None:
+        return None
+    return {
+        "trigger": row["trigger"],
+        "started_at": row["started_at"].isoformat(),
+        "finished_at": row["finished_at"].isoformat() if row["finished_at"] else None,
+        "outcome": row["outcome"] or "running",
+        "result": row["result"],
+        "error": row["error"],
+    }
+
+
+async def run_job(request: web.Request) -> web.Response:
+    job = scheduled(request.match_info["name"])
+    if job is None:
+        raise NotFound(f"no such job; choose one of {[s.name for s in SCHEDULE]}", field="name")
+    job_id = f"admin:{job.name}:{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}:{secrets.token_hex(3)}"
+    await request.app[ARQ].enqueue_job(
+        job.function, "admin", _job_id=job_id, _queue_name=request.app[SETTINGS].queue_name
+    )
+    return web.json_response({"queued": job.name, "job_id": job_id}, status=202)
+
+
+async def regenerate(request: web.Request) -> web.Response:
+    """Supersede the live report and generate a new version; a failed or delivered session only."""
+    session_id = sessions.parse_id(request.match_info["id"])
+    async with request.app[POOL].acquire() as conn, conn.transaction():
+        row = await conn.fetchrow("select status, erased_at from quiz_sessions where id = $1 for update", session_id)
+        if row is None:
+            raise NotFound("no such session", field="id")
+        if row["status"] not in REGENERABLE or row["erased_at"] is not None:
+            raise Conflict(f"only a failed or delivered session can be regenerated; this one is {row['status']}")
+        await conn.execute(
+            "update reports set status = 'superseded', updated_at = now()"
+            " where session_id = $1 and status <> 'superseded'",
+            session_id,
+        )
+        await conn.execute(
+            "update quiz_sessions set status = 'generating', updated_at = now() where id = $1", session_id
+        )
+        report_id = await queue_report(conn, session_id)
+    request.app[RELAY].nudge()
+    return web.json_response({"session_id": str(session_id), "report_id": str(report_id)}, status=202)
+
+
+async def stats(request: web.Request) -> web.Response:
+    pool = request.app[POOL]
+    by_status = await pool.fetch("select status, count(*) from quiz_sessions group by status order by status")
+    emails = await pool.fetch("select kind, status, count(*) from emails group by kind, status order by kind, status")
+    storage = await pool.fetchrow(
+        "select count(*) as files, coalesce(sum(size_bytes), 0) as bytes from reports"
+        " where storage_path is not null and purged_at is null"
+    )
+    pending = await pool.fetchval("select count(*) from job_outbox where enqueued_at is null")
+    return web.json_response(
+        {
+            "sessions_by_status": {r["status"]: r["count"] for r in by_status},
+            "emails": [{"kind": r["kind"], "status": r["status"], "count": r["count"]} for r in emails],
+            "storage": {"files": storage["files"], "bytes": storage["bytes"]},
+            "outbox_pending": pending,
+        }
+    )
+
+
+def routes() -> list[web.RouteDef]:
+    return [
+        web.get("/api/admin/jobs", list_jobs),
+        web.post("/api/admin/jobs/{name}", run_job),
+        web.post("/api/admin/sessions/{id}/regenerate", regenerate),
+        web.get("/api/admin/stats", stats),
+    ]

@@ -1,0 +1,29 @@
+"""`GET /api/unsubscribe?token=…`: the follow-up email's one-click unsubscribe."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from crb import links
+from crb.errors import BadRequest
+from edge.keys import POOL, SETTINGS
+
+_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Unsubscribed</title></head>
+<body style="font-family:system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem;color:#1d2b3a">
+<h1>You are unsubscribed</h1><p>We will send you no further emails. Your report's download link still works.</p>
+</body></html>"""
+
+
+async def unsubscribe(request: web.Request) -> web.Response:
+    session_id = links.unsubscribe_session(request.app[SETTINGS], request.query.get("token", ""))
+    if session_id is None:
+        raise BadRequest("this unsubscribe link is not valid", field="token", code="invalid_token")
+    await request.app[POOL].execute(
+        "update quiz_sessions set unsubscribed_at = coalesce(unsubscribed_at, now()), updated_at = now() where id = $1",
+        session_id,
+    )
+    if "application/json" in request.headers.get("Accept", ""):
+        return web.json_response({"unsubscribed": True})
+    return web.Response(text=_PAGE, content_type="text/html")

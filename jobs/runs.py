@@ -1,0 +1,58 @@
+"""Scheduled jobs record each run (when, how, what it did) in `job_runs`, for the admin API."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from functools import wraps
+from typing import Any, cast
+
+from arq.typing import WorkerCoroutine
+
+from jobs.context import Deps, deps
+
+log = logging.getLogger(__name__)
+
+ScheduledBody = Callable[[Deps], Awaitable[dict[str, Any]]]
+
+
+def recorded(name: str) -> Callable[[ScheduledBody], WorkerCoroutine]:
+    """Turn `body(deps) -> result` into an arq function that records its run under `name`.
+
+    arq calls cron jobs with the context only; an operator's run (the admin API) passes trigger="admin".
+    """
+
+    def wrap(body: ScheduledBody) -> WorkerCoroutine:
+        @wraps(body)
+        async def run(ctx: dict[str, Any], trigger: str = "schedule") -> dict[str, Any]:
+            d = deps(ctx)
+            run_id = await d.pool.fetchval(
+                "insert into job_runs (name, trigger, started_at) values ($1, $2, $3) returning id",
+                name,
+                trigger,
+                d.now(),
+            )
+            try:
+                result = await body(d)
+            except Exception as e:
+                await _finish(d, run_id, "error", None, repr(e))
+                raise
+            await _finish(d, run_id, "ok", result, None)
+            log.info("%s (%s): %s", name, trigger, result)
+            return result
+
+        return cast(WorkerCoroutine, run)
+
+    return wrap
+
+
+async def _finish(d: Deps, run_id: int, outcome: str, result: dict[str, Any] | None, error: str | None) -> None:
+    await d.pool.execute(
+        "update job_runs set finished_at = $2, outcome = $3, result = $4::text::jsonb, error = $5 where id = $1",
+        run_id,
+        d.now(),
+        outcome,
+        json.dumps(result),
+        error,
+    )

@@ -1,0 +1,310 @@
+"""The worker with a real arq on real Redis, the real renderer, and an injected clock to walk through days."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import email
+import email.policy
+import re
+import uuid
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import asyncpg
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient
+from arq import create_pool
+from arq.connections import RedisSettings
+
+from crb.settings import Settings
+from jobs import emails as email_jobs
+from jobs import reports as report_jobs
+from jobs.worker import create_worker
+from tests.conftest import base_url, serve
+from tests.journey import auth, checkout, completed_session
+
+pytestmark = pytest.mark.browser  # reports go through the real renderer and Chromium
+
+DAY = dt.timedelta(days=1)
+
+
+class Clock:
+    """The worker's idea of now: real time plus an offset the test moves forward."""
+
+    def __init__(self) -> None:
+        self.offset = dt.timedelta()
+
+    def __call__(self) -> dt.datetime:
+        return dt.datetime.now(dt.UTC) + self.offset
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+async def db(database_url: str) -> AsyncIterator[asyncpg.Connection]:
+    conn = await asyncpg.connect(database_url)
+    yield conn
+    await conn.close()
+
+
+@pytest.fixture
+async def edge(edge_client: Callable[..., Any], renderer_url: str) -> tuple[TestClient, Settings]:
+    return await edge_client(RENDERER_URL=renderer_url, ADMIN_TOKEN="admin-token")  # type: ignore[no-any-return]
+
+
+async def work(settings: Settings, clock: Clock, *jobs: tuple[str, ...]) -> None:
+    """Queue `jobs` (function name and args) and run a worker in burst mode until the queue is empty."""
+    assert settings.redis_url
+    if jobs:
+        redis = await create_pool(RedisSettings.from_dsn(settings.redis_url), default_queue_name=settings.queue_name)
+        for name, *args in jobs:
+            await redis.enqueue_job(name, *args, _job_id=f"test:{name}:{uuid.uuid4()}")
+        await redis.aclose()
+    worker = create_worker(settings, settings.redis_url, clock, burst=True, poll_delay=0.02, handle_signals=False)
+    try:
+        await worker.main()
+    finally:
+        await worker.close()
+
+
+async def paid(client: TestClient, settings: Settings, email_to: str = "owner@example.com") -> tuple[str, str]:
+    sid, token = await completed_session(client)
+    page = (await checkout(client, sid, token, email=email_to))["url"].removeprefix(settings.public_base_url)
+    response = await client.post(page + "/pay", headers={"Accept": "application/json"})
+    assert (await response.json())["webhook"]["outcome"] == "fulfilled"
+    return sid, token
+
+
+def outbox(settings: Settings, tag: str | None = None) -> list[email.message.EmailMessage]:
+    found = []
+    for path in sorted((settings.data_dir / "outbox").glob("*.eml")):
+        message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        if tag is None or message["X-Tag"] == tag:
+            found.append(message)
+    return found  # type: ignore[return-value]
+
+
+def links_in(message: email.message.EmailMessage) -> list[str]:
+    text = message.get_body(preferencelist=("plain",)).get_content()  # type: ignore[union-attr]
+    return re.findall(r"https?://\S+", text)
+
+
+async def delivered(edge: tuple[TestClient, Settings], clock: Clock) -> tuple[str, str]:
+    client, settings = edge
+    sid, token = await paid(client, settings)
+    await work(settings, clock)
+    state = await (await client.get(f"/api/sessions/{sid}", headers=auth(token))).json()
+    assert state["status"] == "delivered"
+    return sid, token
+
+
+async def test_report_is_generated_stored_and_emailed_once(edge: Any, clock: Clock, db: asyncpg.Connection) -> None:
+    client, settings = edge
+    sid, token = await delivered(edge, clock)
+    tags = sorted(m["X-Tag"] for m in outbox(settings))
+    assert tags == ["payment-confirmation", "report-ready"]
+    [ready] = outbox(settings, "report-ready")
+    [attachment] = list(ready.iter_attachments())
+    assert attachment.get_content_type() == "application/pdf"
+    assert attachment.get_filename().startswith("CRB report - ")
+    report = await db.fetchrow("select * from reports where session_id = $1", uuid.UUID(sid))
+    assert report["status"] == "ready" and report["page_count"] >= 2 and report["size_bytes"] > 1000
+    await work(settings, clock, ("send_email", sid, "report_ready"), ("generate_report", str(report["id"])))
+    assert len(outbox(settings)) == 2  # nothing sent twice
+    statuses = await db.fetch("select kind, status, attempts from emails where session_id = $1", uuid.UUID(sid))
+    assert {(r["kind"], r["status"]) for r in statuses} == {("payment_confirmation", "sent"), ("report_ready", "sent")}
+
+
+async def test_every_link_in_the_emails_opens_the_right_page(edge: Any, clock: Clock) -> None:
+    client, settings = edge
+    sid, _ = await delivered(edge, clock)
+    clock.offset = 8 * DAY
+    await work(settings, clock, ("follow_up_emails",))
+    messages = outbox(settings)
+    assert {m["X-Tag"] for m in messages} == {"payment-confirmation", "report-ready", "follow-up"}
+    for message in messages:
+        for link in links_in(message):
+            assert link.startswith(settings.public_base_url), link
+            response = await client.get(link.removeprefix(settings.public_base_url))
+            assert response.status == 200, (message["X-Tag"], link, await response.text())
+            if "/download" in link:
+                assert response.headers["Content-Type"] == "application/pdf"
+            if "/unsubscribe" in link:
+                assert "unsubscribed" in (await response.text())
+
+
+async def test_follow_up_on_day_seven_after_a_missed_day_and_only_once(
+    edge: Any, clock: Clock, db: asyncpg.Connection
+) -> None:
+    _, settings = edge
+    await delivered(edge, clock)
+    clock.offset = 6 * DAY
+    await work(settings, clock, ("follow_up_emails",))
+    assert outbox(settings, "follow-up") == []
+    clock.offset = 9 * DAY  # days 7 and 8 were missed: the follow-up still goes
+    await work(settings, clock, ("follow_up_emails",))
+    [follow_up] = outbox(settings, "follow-up")
+    assert "unsubscribe" in follow_up.get_body(preferencelist=("plain",)).get_content()  # type: ignore[union-attr]
+    clock.offset = 10 * DAY
+    await work(settings, clock, ("follow_up_emails",))
+    assert len(outbox(settings, "follow-up")) == 1
+
+
+async def test_two_workers_running_the_follow_up_at_once_send_one_email_each(
+    edge: Any, clock: Clock, db: asyncpg.Connection
+) -> None:
+    _, settings = edge
+    for _ in range(3):
+        await delivered(edge, clock)
+    clock.offset = 8 * DAY
+    redis = await create_pool(RedisSettings.from_dsn(settings.redis_url or ""), default_queue_name=settings.queue_name)
+    await redis.enqueue_job("follow_up_emails", _job_id=f"a:{uuid.uuid4()}")
+    await redis.enqueue_job("follow_up_emails", _job_id=f"b:{uuid.uuid4()}")
+    await redis.aclose()
+    await asyncio.gather(work(settings, clock), work(settings, clock))
+    assert len(outbox(settings, "follow-up")) == 3
+
+
+async def test_unsubscribed_and_refunded_customers_get_no_follow_up(edge: Any, clock: Clock) -> None:
+    client, settings = edge
+    await delivered(edge, clock)
+    [ready] = outbox(settings, "report-ready")
+    clock.offset = 8 * DAY
+    unsubscribed_sid, _ = await delivered(edge, clock)
+    sessions_before = outbox(settings, "follow-up")
+    assert sessions_before == []
+    # The second customer unsubscribes through the link a follow-up would carry.
+    from crb.links import unsubscribe_url
+
+    link = unsubscribe_url(settings, uuid.UUID(unsubscribed_sid)).removeprefix(settings.public_base_url)
+    assert (await client.get(link, headers={"Accept": "application/json"})).status == 200
+    clock.offset = 20 * DAY
+    await work(settings, clock, ("follow_up_emails",))
+    recipients = [m["X-Metadata-session_id"] for m in outbox(settings, "follow-up")]
+    assert unsubscribed_sid not in recipients
+    assert len(recipients) == 1
+    assert ready["X-Metadata-session_id"] in recipients
+
+
+async def test_storage_cleanup_at_30_days_then_download_renders_again(
+    edge: Any, clock: Clock, db: asyncpg.Connection
+) -> None:
+    client, settings = edge
+    sid, token = await delivered(edge, clock)
+    report = await db.fetchrow("select * from reports where session_id = $1", uuid.UUID(sid))
+    stored = settings.data_dir / "storage" / "reports" / report["storage_path"]
+    original = stored.read_bytes()
+    clock.offset = 29 * DAY
+    await work(settings, clock, ("storage_cleanup",))
+    assert stored.exists()
+    clock.offset = 31 * DAY
+    await work(settings, clock, ("storage_cleanup",))
+    assert not stored.exists()
+    assert await db.fetchval("select purged_at from reports where id = $1", report["id"]) is not None
+    state = await (await client.get(f"/api/sessions/{sid}/report", headers=auth(token))).json()
+    response = await client.get(state["download_url"].removeprefix(settings.public_base_url))
+    assert response.status == 200
+    again = await response.read()
+    assert again.startswith(b"%PDF") and stored.exists()
+    assert abs(len(again) - len(original)) < 200  # the same report, apart from its timestamps
+
+
+async def test_quiz_cleanup_erases_abandoned_sessions_after_7_days(
+    edge: Any, clock: Clock, db: asyncpg.Connection
+) -> None:
+    client, settings = edge
+    abandoned, _ = await completed_session(client)
+    paying, _ = await paid(client, settings)
+    clock.offset = 6 * DAY
+    await work(settings, clock, ("quiz_cleanup",))
+    assert (await db.fetchval("select status from quiz_sessions where id = $1", uuid.UUID(abandoned))) == "completed"
+    clock.offset = 8 * DAY
+    await work(settings, clock, ("quiz_cleanup",))
+    row = await db.fetchrow("select * from quiz_sessions where id = $1", uuid.UUID(abandoned))
+    assert (row["status"], row["answers"], row["email"], row["company_name"]) == ("expired", "{}", None, None)
+    assert (await db.fetchval("select status from quiz_sessions where id = $1", uuid.UUID(paying))) != "expired"
+
+
+async def test_worker_killed_mid_generation_is_reconciled(
+    edge: Any, clock: Clock, db: asyncpg.Connection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client, settings = edge
+    sid, token = await paid(client, settings)
+    # The worker took the job and died: the report says generating, and Redis has lost the job.
+    await db.execute("update reports set status = 'generating', attempts = 1 where session_id = $1", uuid.UUID(sid))
+    await db.execute("update job_outbox set enqueued_at = now() where args ->> 0 = $1", sid)
+    redis = await create_pool(RedisSettings.from_dsn(settings.redis_url or ""), default_queue_name=settings.queue_name)
+    await redis.delete(settings.queue_name)
+    await redis.aclose()
+    clock.offset = dt.timedelta(minutes=20)
+    await work(settings, clock, ("reconcile",))
+    await work(settings, clock)
+    state = await (await client.get(f"/api/sessions/{sid}", headers=auth(token))).json()
+    assert state["status"] == "delivered"
+    assert len(outbox(settings, "report-ready")) == 1
+    assert len(outbox(settings, "payment-confirmation")) == 1  # lost with Redis, then queued again
+
+
+async def flaky_renderer(renderer_url: str, failures: int | None) -> tuple[Any, str]:
+    """A renderer that answers 503 `failures` times (None: always), then passes requests to the real one."""
+    import aiohttp
+
+    state = {"left": failures}
+
+    async def handle(request: web.Request) -> web.Response:
+        if state["left"] is None or state["left"] > 0:
+            if state["left"] is not None:
+                state["left"] -= 1
+            return web.json_response({"error": {"code": "busy"}}, status=503, headers={"Retry-After": "1"})
+        async with (
+            aiohttp.ClientSession() as http,
+            http.post(
+                renderer_url + request.path, data=await request.read(), headers=dict(request.headers)
+            ) as upstream,
+        ):
+            return web.Response(
+                body=await upstream.read(),
+                status=upstream.status,
+                headers={k: v for k, v in upstream.headers.items() if k in ("Content-Type", "X-Page-Count")},
+            )
+
+    app = web.Application()
+    app.router.add_post("/v1/reports", handle)
+    server = await serve(app)
+    return server, base_url(server)
+
+
+@pytest.mark.parametrize("failures", [2, None])
+async def test_renderer_down_retries_then_succeeds_or_fails_with_one_email(
+    edge_client: Callable[..., Any],
+    renderer_url: str,
+    clock: Clock,
+    db: asyncpg.Connection,
+    monkeypatch: pytest.MonkeyPatch,
+    failures: int | None,
+) -> None:
+    monkeypatch.setattr(report_jobs, "BACKOFF_S", (0.05, 0.05, 0.05, 0.05))
+    monkeypatch.setattr(email_jobs, "BACKOFF_S", (0.05,) * 5)
+    server, url = await flaky_renderer(renderer_url, failures)
+    try:
+        client, settings = await edge_client(RENDERER_URL=url)
+        sid, token = await paid(client, settings)
+        await work(settings, clock)
+    finally:
+        await server.close()
+    state = await (await client.get(f"/api/sessions/{sid}", headers=auth(token))).json()
+    attempts = await db.fetchval("select attempts from reports where session_id = $1", uuid.UUID(sid))
+    if failures is None:
+        assert state["status"] == "failed"
+        assert attempts == report_jobs.MAX_TRIES
+        assert len(outbox(settings, "report-failed")) == 1
+        assert outbox(settings, "report-ready") == []
+    else:
+        assert state["status"] == "delivered"
+        assert attempts == failures + 1
+        assert len(outbox(settings, "report-ready")) == 1
