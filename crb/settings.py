@@ -62,6 +62,7 @@ class Settings:
     checkout_expiry_minutes: int = 60
     postmark_server_token: Secret | None = None
     postmark_api_base: str = DEFAULT_POSTMARK_API_BASE
+    postmark_account_token: Secret | None = None  # only `crb doctor` uses it, to check the sender signature
     email_from: str = "CRB Analyser <reports@crb-analyser.local>"
     supabase_url: str | None = None
     supabase_service_key: Secret | None = None
@@ -129,6 +130,7 @@ class Settings:
             checkout_expiry_minutes=env.int_range("CHECKOUT_EXPIRY_MINUTES", 60, 30, 24 * 60),
             postmark_server_token=env.secret("POSTMARK_SERVER_TOKEN"),
             postmark_api_base=env.url("POSTMARK_API_BASE") or DEFAULT_POSTMARK_API_BASE,
+            postmark_account_token=env.secret("POSTMARK_ACCOUNT_TOKEN"),
             email_from=env.text("EMAIL_FROM") or "CRB Analyser <reports@crb-analyser.local>",
             supabase_url=supabase_url,
             supabase_service_key=supabase_key,

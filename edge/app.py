@@ -19,6 +19,7 @@ from crb.renderer_client import RendererClient
 from crb.settings import Settings
 from crb.storage import store_for
 from edge import admin, checkout, downloads, offline, sessions, site, unsubscribe, webhooks
+from edge.cors import cors
 from edge.errors import json_errors
 from edge.keys import ARQ, GATEWAY, HTTP, POOL, RELAY, RENDERER, SETTINGS, STORE
 
@@ -26,7 +27,7 @@ MAX_BODY_BYTES = 256 * 1024  # quiz answers and Stripe events are small
 
 
 def create_app(settings: Settings) -> web.Application:
-    app = web.Application(middlewares=[json_errors, admin.admin_only], client_max_size=MAX_BODY_BYTES)
+    app = web.Application(middlewares=[cors, json_errors, admin.admin_only], client_max_size=MAX_BODY_BYTES)
     app[SETTINGS] = settings
     app.cleanup_ctx.extend([_database, _queue, _relay, _http, _gateway, _store])
     app.router.add_routes(routes(settings))

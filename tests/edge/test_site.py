@@ -27,3 +27,14 @@ async def test_serves_site_files_and_json_404s(
         response = await client.get(path)
         assert response.status == 404, path
         assert (await response.json())["error"]["code"] == "not_found"
+
+
+async def test_cors_only_for_the_site_origin(aiohttp_client: Any, make_settings: Callable[..., Settings]) -> None:
+    client = await aiohttp_client(create_app(make_settings(SITE_URL="https://crb.example.com")))
+    ok = await client.options("/api/sessions", headers={"Origin": "https://crb.example.com"})
+    assert ok.status == 204
+    assert ok.headers["Access-Control-Allow-Origin"] == "https://crb.example.com"
+    created = await client.post("/api/sessions", headers={"Origin": "https://crb.example.com"})
+    assert created.headers["Access-Control-Allow-Origin"] == "https://crb.example.com"
+    other = await client.post("/api/sessions", headers={"Origin": "https://evil.example"})
+    assert "Access-Control-Allow-Origin" not in other.headers

@@ -19,11 +19,25 @@ class FakePostmark:
     sent: list[dict[str, Any]] = field(default_factory=list)
     inactive: set[str] = field(default_factory=set)
     fail_next: int = 0  # answer this many requests with a 500 first
+    senders: list[dict[str, Any]] = field(default_factory=list)
 
     def app(self) -> web.Application:
         app = web.Application(client_max_size=20 * 1024 * 1024)
         app.router.add_post("/email", self._email)
+        app.router.add_get("/server", self._server)
+        app.router.add_get("/senders", self._senders)
         return app
+
+    async def _server(self, request: web.Request) -> web.Response:
+        if request.headers.get(TOKEN_HEADER) != self.token:
+            return _error(401, 10, "The Server Token you provided was invalid.")
+        return web.json_response({"ID": 1, "Name": "CRB Analyser", "DeliveryType": "Live"})
+
+    async def _senders(self, request: web.Request) -> web.Response:
+        """Postmark lists sender signatures with an account token; with a server token it refuses."""
+        if request.headers.get("X-Postmark-Account-Token") is None:
+            return _error(401, 10, "Request does not contain a valid Account API token.")
+        return web.json_response({"TotalCount": len(self.senders), "SenderSignatures": self.senders})
 
     async def _email(self, request: web.Request) -> web.Response:
         if request.headers.get(TOKEN_HEADER) != self.token:

@@ -38,7 +38,16 @@ class FakeStorage:
         app.router.add_post(PREFIX + "/object/{bucket}/{path:.+}", self._upload)
         app.router.add_put(PREFIX + "/object/{bucket}/{path:.+}", self._upload)
         app.router.add_delete(PREFIX + "/object/{bucket}", self._remove)
+        app.router.add_get(PREFIX + "/bucket/{bucket}", self._bucket)
         return app
+
+    async def _bucket(self, request: web.Request) -> web.Response:
+        if not self._authorised(request):
+            return _error(403, "Unauthorized", "invalid signature")
+        name = request.match_info["bucket"]
+        if name not in self.buckets:
+            return _error(404, "Bucket not found", "Bucket not found")
+        return web.json_response({"id": name, "name": name, **self.buckets[name]})
 
     def _authorised(self, request: web.Request) -> bool:
         return request.headers.get("Authorization") == f"Bearer {self.service_key}"

@@ -58,12 +58,26 @@ class FakeStripe:
     by_idempotency_key: dict[str, dict[str, Any]] = field(default_factory=dict)
     requests: list[dict[str, Any]] = field(default_factory=list)
     fail_with: int | None = None
+    webhook_endpoints: list[dict[str, Any]] = field(default_factory=list)
 
     def app(self) -> web.Application:
         app = web.Application()
         app.router.add_post("/v1/checkout/sessions", self._create)
         app.router.add_get("/v1/checkout/sessions/{id}", self._retrieve)
+        app.router.add_get("/v1/webhook_endpoints", self._webhook_endpoints)
         return app
+
+    async def _webhook_endpoints(self, request: web.Request) -> web.Response:
+        if request.headers.get("Authorization", "").startswith("Bearer sk_") is False:
+            return _error(401, "invalid_request_error", "Invalid API Key provided")
+        return web.json_response(
+            {"object": "list", "url": "/v1/webhook_endpoints", "has_more": False, "data": self.webhook_endpoints}
+        )
+
+    def add_webhook_endpoint(self, url: str, events: list[str], status: str = "enabled") -> None:
+        endpoint = fixture("webhook_endpoint")
+        endpoint.update(id="we_" + secrets.token_hex(8), url=url, enabled_events=events, status=status)
+        self.webhook_endpoints.append(endpoint)
 
     async def _create(self, request: web.Request) -> web.Response:
         if request.headers.get("Authorization", "").startswith("Bearer sk_") is False:
