@@ -42,6 +42,7 @@ def _print_banner(settings: Settings) -> None:
     base = settings.public_base_url
     lines = [
         "CRB Analyser is starting:",
+        f"  site      {settings.site_url}/  <- open this in a browser to take the quiz",
         f"  edge      {base}  (API under {base}/api/, health {base}/healthz)",
         f"  renderer  {settings.renderer_url}",
         f"  payments  {'offline checkout page (no STRIPE_SECRET_KEY)' if settings.offline_payments else 'Stripe'}",

@@ -121,7 +121,8 @@ class StripeGateway:
             payment_status=session["payment_status"],
             amount_total=session["amount_total"],
             currency=session["currency"],
-            payment_intent=payment_intent if isinstance(payment_intent, str) or payment_intent is None
+            payment_intent=payment_intent
+            if isinstance(payment_intent, str) or payment_intent is None
             else payment_intent["id"],
         )
 
