@@ -1,4 +1,4 @@
-"""The `crb` command line: quiz, analyse, report, migrate, and `up` (every service on local defaults)."""
+"""The `crb` command line: quiz, analyse, report, report-schema, migrate, and `up` (every service on local defaults)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from typing import Any
 
 from crb import analysis
 from crb.quiz import InvalidAnswers, load_quiz, validate_answers
-from crb.report import ReportData
+from crb.report import ReportData, report_json_schema
 from crb.settings import ConfigError, Settings
 
 
@@ -28,6 +28,7 @@ def main(argv: list[str] | None = None) -> int:
         sub.add_argument("--tier", default="report")
         if name == "report":
             sub.add_argument("-o", "--output", type=Path, required=True)
+    commands.add_parser("report-schema", help="print the report data's JSON Schema (the renderer's input contract)")
     commands.add_parser("migrate", help="apply supabase/migrations/ to DATABASE_URL (or the embedded Postgres)")
     commands.add_parser("up", help="run Postgres, Redis, edge, renderer and worker together (make run)")
     args = parser.parse_args(argv)
@@ -48,7 +49,8 @@ def _quiz(settings: Settings, args: argparse.Namespace) -> int:
         for section in quiz["sections"]:
             print(section["title"])
             for q in section["questions"]:
-                print(f"  {q['id']:<24} {q['type']:<7} {q['text']}")
+                required = "" if q["required"] else " (optional)"
+                print(f"  {q['id']:<24} {q['type']:<7} {q['text']}{required}")
     return 0
 
 
@@ -67,6 +69,11 @@ def _report_data(settings: Settings, args: argparse.Namespace) -> ReportData:
 
 def _analyse(settings: Settings, args: argparse.Namespace) -> int:
     print(_report_data(settings, args).model_dump_json(indent=2))
+    return 0
+
+
+def _report_schema(settings: Settings, args: argparse.Namespace) -> int:
+    print(json.dumps(report_json_schema(), indent=2))
     return 0
 
 
@@ -94,7 +101,14 @@ def _up(settings: Settings, args: argparse.Namespace) -> int:
     return run_all(settings, dict(os.environ))
 
 
-_COMMANDS = {"quiz": _quiz, "analyse": _analyse, "report": _report, "migrate": _migrate, "up": _up}
+_COMMANDS = {
+    "quiz": _quiz,
+    "analyse": _analyse,
+    "report": _report,
+    "report-schema": _report_schema,
+    "migrate": _migrate,
+    "up": _up,
+}
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 
 import aiohttp
@@ -22,6 +23,8 @@ from edge import admin, checkout, downloads, offline, sessions, site, unsubscrib
 from edge.cors import cors
 from edge.errors import json_errors
 from edge.keys import ARQ, GATEWAY, HTTP, POOL, RELAY, RENDERER, SETTINGS, STORE
+
+log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 256 * 1024  # quiz answers and Stripe events are small
 
@@ -88,7 +91,10 @@ async def _relay(app: web.Application) -> AsyncIterator[None]:
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await task
-    await outbox.relay(app[POOL], app[ARQ], app[SETTINGS].queue_name)  # hand over what is pending
+    try:
+        await outbox.relay(app[POOL], app[ARQ], app[SETTINGS].queue_name)  # hand over what is pending
+    except Exception:  # the worker's relay cron hands it over instead
+        log.exception("final outbox relay at shutdown failed")
 
 
 async def _http(app: web.Application) -> AsyncIterator[None]:

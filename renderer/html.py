@@ -36,6 +36,7 @@ def _environment() -> Environment:
     env.filters["long_date"] = long_date
     env.filters["eur"] = eur
     env.filters["hours"] = hours
+    env.filters["pct"] = pct
     return env
 
 
@@ -51,6 +52,11 @@ def eur(amount: float) -> str:
 
 def hours(value: float) -> str:
     return f"{value:.1f}"
+
+
+def pct(share: float) -> str:
+    """A share as whole per cent: `0.15` → `15 %`."""
+    return f"{share * 100:.0f} %"
 
 
 _MONTHS = (

@@ -9,6 +9,7 @@ import shutil
 import socket
 import tempfile
 from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -62,18 +63,44 @@ async def postgres_admin(short_tmp: Path) -> AsyncIterator[str]:
 
 
 @pytest.fixture(scope="session")
-async def database_url(postgres_admin: str) -> AsyncIterator[str]:
-    """This run's own database, migrated, dropped afterwards."""
-    name = "crb_test_" + secrets.token_hex(6)
+async def database_template(postgres_admin: str) -> AsyncIterator[str]:
+    """A migrated database nobody connects to, cloned for each database the tests use (fast: a file copy)."""
+    name = "crb_template_" + secrets.token_hex(6)
     admin = await asyncpg.connect(postgres_admin)
     await admin.execute(f'create database "{name}"')
-    url = with_database(postgres_admin, name)
     try:
-        await migrate(url)
-        yield url
+        await migrate(with_database(postgres_admin, name))
+        yield name
     finally:
         await admin.execute(f'drop database if exists "{name}" with (force)')
         await admin.close()
+
+
+@asynccontextmanager
+async def cloned_database(postgres_admin: str, template: str) -> AsyncIterator[str]:
+    name = "crb_test_" + secrets.token_hex(6)
+    admin = await asyncpg.connect(postgres_admin)
+    await admin.execute(f'create database "{name}" template "{template}"')
+    try:
+        yield with_database(postgres_admin, name)
+    finally:
+        await admin.execute(f'drop database if exists "{name}" with (force)')
+        await admin.close()
+
+
+@pytest.fixture(scope="session")
+async def database_url(postgres_admin: str, database_template: str) -> AsyncIterator[str]:
+    """This run's shared database, migrated, dropped afterwards. Tests whose jobs sweep the whole database
+    (follow-ups, cleanups, reconciliation) use `isolated_database_url` instead."""
+    async with cloned_database(postgres_admin, database_template) as url:
+        yield url
+
+
+@pytest.fixture
+async def isolated_database_url(postgres_admin: str, database_template: str) -> AsyncIterator[str]:
+    """A database of this test's own."""
+    async with cloned_database(postgres_admin, database_template) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -188,7 +215,8 @@ async def run_worker(settings: Settings) -> None:
 
 
 @pytest.fixture
-def edge_client(aiohttp_client: Any, make_settings: Callable[..., Settings]) -> Callable[..., Any]:
+def edge_client(make_settings: Callable[..., Settings], aiohttp_client: Any) -> Callable[..., Any]:
+    # make_settings (and so the database) first: the edge then shuts down before its database is dropped.
     """Start the edge on a known loopback port, so PUBLIC_BASE_URL (links, redirects) points at it."""
 
     async def start(**env: str) -> tuple[Any, Settings]:

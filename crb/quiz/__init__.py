@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import math
 from functools import cache
 from importlib import resources
-from typing import Literal
+from typing import Final, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, model_validator
+
+QUIZ_FILE: Final = "quiz_v2.json"
 
 QuestionType = Literal["single", "multi", "scale", "number", "text"]
 AnswerValue = str | int | float | list[str]
@@ -28,6 +31,18 @@ class Question(BaseModel):
     options: tuple[Option, ...] = ()
     min: int | float | None = None
     max: int | float | None = None
+    unit: str | None = None
+    help: str | None = None
+
+    @model_validator(mode="after")
+    def _well_formed(self) -> Question:
+        if (self.type in ("single", "multi")) != bool(self.options):
+            raise ValueError(f"{self.id}: single and multi questions, and only they, have options")
+        if len({o.value for o in self.options}) != len(self.options):
+            raise ValueError(f"{self.id}: option values must be unique")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"{self.id}: min is above max")
+        return self
 
 
 class Section(BaseModel):
@@ -41,6 +56,13 @@ class Quiz(BaseModel):
     model_config = ConfigDict(frozen=True)
     version: str
     sections: tuple[Section, ...]
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> Quiz:
+        ids = [q.id for s in self.sections for q in s.questions]
+        if len(set(ids)) != len(ids):
+            raise ValueError("question ids must be unique within a quiz version")
+        return self
 
     @property
     def questions(self) -> dict[str, Question]:
@@ -68,7 +90,7 @@ class InvalidAnswers(ValueError):
 @cache
 def load_quiz() -> Quiz:
     """The current quiz definition, shipped with the package."""
-    text = resources.files(__package__).joinpath("quiz_v1.json").read_text(encoding="utf-8")
+    text = resources.files(__package__).joinpath(QUIZ_FILE).read_text(encoding="utf-8")
     return Quiz.model_validate(json.loads(text))
 
 
@@ -106,28 +128,57 @@ def _has_error(errors: list[AnswerError], qid: str) -> bool:
 def _check(q: Question, value: object) -> AnswerValue:
     match q.type:
         case "single":
-            if not isinstance(value, str) or value not in {o.value for o in q.options}:
-                raise AnswerError(q.id, "invalid_option", f"must be one of {[o.value for o in q.options]}")
-            return value
+            return _check_single(q, value)
         case "multi":
-            allowed = {o.value for o in q.options}
-            if not isinstance(value, list) or not all(isinstance(v, str) and v in allowed for v in value):
-                raise AnswerError(q.id, "invalid_option", f"must be a list drawn from {sorted(allowed)}")
-            return sorted(set(value), key=[o.value for o in q.options].index)
+            return _check_multi(q, value)
         case "scale" | "number":
-            if isinstance(value, bool) or not isinstance(value, int | float):
-                raise AnswerError(q.id, "wrong_type", "must be a number")
-            if q.type == "scale" and not float(value).is_integer():
-                raise AnswerError(q.id, "wrong_type", "must be a whole number")
-            if (q.min is not None and value < q.min) or (q.max is not None and value > q.max):
-                raise AnswerError(q.id, "out_of_range", f"must be between {q.min} and {q.max}")
-            return int(value) if float(value).is_integer() else float(value)
+            return _check_number(q, value)
         case "text":
-            if not isinstance(value, str):
-                raise AnswerError(q.id, "wrong_type", "must be text")
-            text = value.strip()
-            if q.max is not None and len(text) > q.max:
-                raise AnswerError(q.id, "too_long", f"must be at most {q.max} characters")
-            if q.required and not text:
-                raise AnswerError(q.id, "required", "is required")
-            return text
+            return _check_text(q, value)
+
+
+def _check_single(q: Question, value: object) -> str:
+    if not isinstance(value, str):
+        raise AnswerError(q.id, "wrong_type", "must be one option's value, as text")
+    if value not in {o.value for o in q.options}:
+        raise AnswerError(q.id, "invalid_option", f"must be one of {[o.value for o in q.options]}")
+    return value
+
+
+def _check_multi(q: Question, value: object) -> list[str]:
+    order = [o.value for o in q.options]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise AnswerError(q.id, "wrong_type", "must be a list of option values")
+    if not all(v in order for v in value):
+        raise AnswerError(q.id, "invalid_option", f"must be a list drawn from {order}")
+    chosen = sorted(set(value), key=order.index)
+    if q.max is not None and len(chosen) > q.max:
+        raise AnswerError(q.id, "out_of_range", f"choose at most {_fmt(q.max)}")
+    if q.required and not chosen:
+        raise AnswerError(q.id, "required", "choose at least one")
+    return chosen
+
+
+def _check_number(q: Question, value: object) -> int | float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise AnswerError(q.id, "wrong_type", "must be a number")
+    if q.type == "scale" and not float(value).is_integer():
+        raise AnswerError(q.id, "wrong_type", "must be a whole number")
+    if (q.min is not None and value < q.min) or (q.max is not None and value > q.max):
+        raise AnswerError(q.id, "out_of_range", f"must be between {_fmt(q.min)} and {_fmt(q.max)}")
+    return int(value) if float(value).is_integer() else float(value)
+
+
+def _check_text(q: Question, value: object) -> str:
+    if not isinstance(value, str):
+        raise AnswerError(q.id, "wrong_type", "must be text")
+    text = value.strip()
+    if q.max is not None and len(text) > q.max:
+        raise AnswerError(q.id, "too_long", f"must be at most {_fmt(q.max)} characters")
+    if q.required and not text:
+        raise AnswerError(q.id, "required", "is required")
+    return text
+
+
+def _fmt(bound: float | None) -> str:
+    return "any" if bound is None else f"{bound:g}"

@@ -47,6 +47,11 @@ async def test_answers_are_saved_partially_and_merged(client: TestClient) -> Non
         ({"industry": "mining"}, "industry", "invalid_option"),
         ({"tools": ["crm", "abacus"]}, "tools", "invalid_option"),
         ({"data_quality": 2.5}, "data_quality", "wrong_type"),
+        ({"industry": 3}, "industry", "wrong_type"),
+        ({"hours_admin": -1}, "hours_admin", "out_of_range"),
+        ({"goals": ["save_time", "cut_costs", "grow_revenue", "fewer_errors"]}, "goals", "out_of_range"),
+        ({"biggest_pain": "x" * 501}, "biggest_pain", "too_long"),
+        ({"company_name": "   "}, "company_name", "required"),
     ],
 )
 async def test_bad_answers_get_a_422_naming_the_question(
@@ -66,7 +71,31 @@ async def test_completing_with_missing_answers_lists_them(client: TestClient) ->
     response = await client.post(f"/api/sessions/{sid}/complete", headers=auth(token))
     assert response.status == 422
     missing = {e["field"] for e in (await response.json())["error"]["errors"]}
-    assert missing == {"company_name", "industry", "weekly_admin_hours", "ai_experience", "data_quality"}
+    assert missing == {
+        "company_name",
+        "industry",
+        "revenue_band",
+        "hours_admin",
+        "hours_support",
+        "hours_scheduling",
+        "hours_reporting",
+        "hours_content",
+        "process_repetitiveness",
+        "process_documentation",
+        "data_location",
+        "data_quality",
+        "integration_pain",
+        "ai_experience",
+        "tech_comfort",
+        "change_capacity",
+        "data_sensitivity",
+        "ai_policy",
+        "risk_appetite",
+        "goals",
+        "ai_strategy",
+        "monthly_budget",
+        "timeline",
+    }
 
 
 async def test_complete_returns_the_teaser_and_freezes_answers(client: TestClient) -> None:
@@ -75,7 +104,15 @@ async def test_complete_returns_the_teaser_and_freezes_answers(client: TestClien
     teaser = state["teaser"]
     assert state["status"] == "completed"
     assert 0 <= teaser["readiness_score"] <= 100
-    assert len(teaser["findings"]) == 2 and teaser["locked_titles"]
+    assert len(teaser["findings"]) == 2 and len(teaser["locked_titles"]) == 8
+    assert [p["id"] for p in teaser["pillars"]] == [
+        "strategy",
+        "infrastructure",
+        "data",
+        "governance",
+        "talent",
+        "culture",
+    ]
     response = await client.put(f"/api/sessions/{sid}/answers", json={"answers": ANSWERS}, headers=auth(token))
     assert response.status == 409
 

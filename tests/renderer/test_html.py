@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from markupsafe import escape
 
 from crb.report import ReportData
 from renderer.charts import build_charts
@@ -20,7 +21,14 @@ def test_has_the_company_tier_date_and_sections(report: ReportData) -> None:
     assert "Acme GmbH" in html
     assert "CRB Report" in html
     assert "14 March 2025" in html
-    for heading in ("Executive summary", "Findings", "Methodology and assumptions"):
+    for heading in (
+        "Executive summary",
+        "Value summary",
+        "Findings",
+        "Recommendations",
+        "Roadmap",
+        "Methodology and assumptions",
+    ):
         assert f"<h2>{heading}</h2>" in html
 
 
@@ -29,13 +37,28 @@ def test_has_scores_findings_value_and_assumptions(report: ReportData) -> None:
 
     assert f"<strong>{report.readiness_score}</strong>" in html
     assert report.band in html
+    assert report.verdict.label in html
     for pillar in report.pillars:
         assert pillar.name in html
     for finding in report.findings:
-        assert finding.title in html
-    assert eur(report.value_saved_per_year) in html
-    for assumption in report.assumptions:
-        assert assumption in html
+        assert escape(finding.title) in html
+    assert eur(report.value_summary.total_value.low) in html
+    assert eur(report.value_summary.total_value.high) in html
+    for assumption in report.methodology.assumptions:
+        assert escape(assumption.label) in html
+
+
+def test_has_every_recommendation_with_its_table(report: ReportData) -> None:
+    html = render_html(report, CHARTS)
+
+    assert report.recommendations
+    for rec in report.recommendations:
+        assert escape(rec.title) in html
+        for period in rec.periods:
+            assert eur(period.benefit) in html
+    for finding in report.findings:
+        if finding.why_not:
+            assert escape(finding.why_not) in html
 
 
 def test_marks_each_finding_recommended_or_not(report: ReportData) -> None:
