@@ -3,26 +3,47 @@
 from __future__ import annotations
 
 import io
+import math
+import textwrap
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import matplotlib
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.patches import Wedge
+from matplotlib.patches import Circle, Polygon, Wedge
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from crb.report import ReportData
 
 if TYPE_CHECKING:
     from matplotlib.typing import RcKeyType
 
+# Brand colours, shared with renderer/templates/report.css.
 INK = "#1f2a37"
 MUTED = "#6b7280"
 TRACK = "#e5e7eb"
 ACCENT = "#2563eb"
+ACCENT_LIGHT = "#bfdbfe"
+GOOD = "#16a34a"
+CAUTION = "#f59e0b"
+BAD = "#dc2626"
 
 # Band thresholds mirror crb.analysis.band; the colours only decorate the gauge.
-BAND_COLOURS = ((40, "#dc2626"), (60, "#f59e0b"), (80, "#2563eb"), (101, "#16a34a"))
+BANDS = ((0, 40, BAD), (40, 60, CAUTION), (60, 80, ACCENT), (80, 100, GOOD))
+
+CATEGORY_NAMES = {
+    "efficiency": "Efficiency",
+    "growth": "Growth",
+    "risk": "Risk",
+    "compliance": "Compliance",
+    "customer_experience": "Customer experience",
+}
+STATUSES = (
+    ("recommended", "Recommended", GOOD),
+    ("caution", "Caution", CAUTION),
+    ("not_recommended", "Not recommended", BAD),
+)
 
 
 def build_charts(report: ReportData) -> dict[str, str]:
@@ -34,6 +55,9 @@ def build_charts(report: ReportData) -> dict[str, str]:
     builders: dict[str, Callable[[ReportData], Figure]] = {
         "readiness": readiness_gauge,
         "pillars": pillar_bars,
+        "timeline": value_timeline,
+        "roi": roi_comparison,
+        "findings": findings_breakdown,
     }
     charts = {}
     for name, build in builders.items():
@@ -42,41 +66,185 @@ def build_charts(report: ReportData) -> dict[str, str]:
     return charts
 
 
-def pillar_bars(report: ReportData) -> Figure:
-    """Horizontal bars, one per readiness pillar, on a fixed 0-100 scale."""
-    names = [p.name for p in report.pillars]
-    scores = [p.score for p in report.pillars]
-    fig = Figure(figsize=(6.4, 0.55 * len(names) + 0.8))
-    fig.subplots_adjust(left=0.3, right=0.95, top=0.95, bottom=0.8 / fig.get_figheight())
+def readiness_gauge(report: ReportData) -> Figure:
+    """A semicircle in the four band colours, a needle at the readiness score, and the score below it."""
+    score = report.readiness_score
+    fig = Figure(figsize=(2.8, 2.0))
+    fig.subplots_adjust(left=0.01, right=0.99, top=0.99, bottom=0.01)
     ax = fig.add_subplot()
-    positions = list(range(len(names)))[::-1]
-    ax.barh(positions, [100] * len(names), color=TRACK, height=0.6)
-    ax.barh(positions, scores, color=ACCENT, height=0.6)
+    for low, high, colour in BANDS:
+        ax.add_patch(Wedge((0, 0), 1.0, 180 - 1.8 * high, 180 - 1.8 * low, width=0.24, color=colour, alpha=0.85))
+    for tick in (0, 40, 60, 80, 100):
+        angle = math.radians(180 - 1.8 * tick)
+        ax.text(
+            1.14 * math.cos(angle), 1.14 * math.sin(angle), str(tick), ha="center", va="center", fontsize=7, color=MUTED
+        )
+    angle = math.radians(180 - 1.8 * score)
+    tip = (0.9 * math.cos(angle), 0.9 * math.sin(angle))
+    side = (0.045 * math.cos(angle + math.pi / 2), 0.045 * math.sin(angle + math.pi / 2))
+    ax.add_patch(Polygon([tip, side, (-side[0], -side[1])], closed=True, color=INK))
+    ax.add_patch(Circle((0, 0), 0.07, color=INK))
+    ax.text(0, -0.13, str(score), ha="center", va="top", fontsize=22, color=INK, weight="bold")
+    ax.text(0, -0.55, report.band, ha="center", va="top", fontsize=9, color=MUTED, parse_math=False)
+    ax.set_xlim(-1.25, 1.25)
+    ax.set_ylim(-0.78, 1.22)
+    ax.set_aspect("equal")
+    ax.set_axis_off()
+    return fig
+
+
+def pillar_bars(report: ReportData) -> Figure:
+    """The two pillars, Customer Value and Business Health, as horizontal bars on a 1-10 scale."""
+    names = ["Customer Value", "Business Health"]
+    scores = [report.customer_value, report.business_health]
+    fig = Figure(figsize=(6.6, 1.1))
+    fig.subplots_adjust(left=0.2, right=0.97, top=0.97, bottom=0.16)
+    ax = fig.add_subplot()
+    positions = [1, 0]
+    ax.barh(positions, [10, 10], color=TRACK, height=0.55)
+    colours = [GOOD if score >= 6 else CAUTION for score in scores]
+    ax.barh(positions, scores, color=colours, height=0.55)
     for y, score in zip(positions, scores, strict=True):
-        ax.text(min(score + 2, 92), y, str(score), va="center", color=INK, fontsize=9)
-    # Pillar names come from the request: parse_math=False keeps "$" literal instead of mathtext.
-    ax.set_yticks(positions, labels=names, parse_math=False)
-    ax.set_xlim(0, 100)
-    ax.set_xticks([0, 25, 50, 75, 100])
+        ax.text(score - 0.15, y, f"{score} / 10", va="center", ha="right", color="white", fontsize=9, weight="bold")
+    ax.axvline(6, ymin=0.08, ymax=0.98, color=INK, linewidth=0.8, linestyle=(0, (3, 2)))
+    ax.text(6, -0.52, "6: the bar for a recommendation", ha="center", va="top", fontsize=7, color=MUTED)
+    _row_labels(ax, positions, names, fontsize=9)
+    ax.set_xlim(0, 10)
+    ax.set_ylim(-0.5, 1.4)
+    ax.set_axis_off()
+    return fig
+
+
+def value_timeline(report: ReportData) -> Figure:
+    """Cumulative value (with its low-high range) against cumulative investment, month by month."""
+    points = report.timeline.points
+    months = [p.month for p in points]
+    value = [p.cumulative_value for p in points]
+    cost = [p.cumulative_cost for p in points]
+    total = report.value_summary.total_value
+    # The range band scales the expected path by the summary's own low/high to expected ratios.
+    low_share = total.low / total.expected if total.expected else 1.0
+    high_share = total.high / total.expected if total.expected else 1.0
+    fig = Figure(figsize=(6.6, 3.0))
+    fig.subplots_adjust(left=0.12, right=0.97, top=0.95, bottom=0.25)
+    ax = fig.add_subplot()
+    # A plain polygon for the range band: much cheaper than fill_between, and the same drawing.
+    band = [(m, v * high_share) for m, v in zip(months, value, strict=True)]
+    band += [(m, v * low_share) for m, v in reversed(list(zip(months, value, strict=True)))]
+    if band:
+        ax.add_patch(Polygon(band, closed=True, color=ACCENT_LIGHT, lw=0))
+    ax.plot(months, value, color=ACCENT, linewidth=2)
+    ax.plot(months, cost, color=BAD, linewidth=2)
+    break_even = report.timeline.break_even_month
+    if break_even is not None:
+        ax.axvline(break_even, color=INK, linewidth=0.8, linestyle=(0, (3, 2)))
+        top = max(value + cost) * high_share
+        ax.text(break_even + 0.6, top * 0.92, f"Break-even: month {break_even}", fontsize=8, color=INK, va="top")
+    ax.set_xlim(1, max(months, default=36))
+    ax.set_ylim(bottom=0)
+    ax.set_xticks([m for m in (1, 6, 12, 18, 24, 30, 36) if m <= max(months, default=36)])
+    ax.set_xlabel("Month", fontsize=8, color=MUTED)
+    ax.yaxis.set_major_locator(MaxNLocator(4))
+    ax.yaxis.set_major_formatter(FuncFormatter(_euro_thousands))
+    ax.grid(axis="y", color=TRACK, linewidth=0.6)
+    ax.set_axisbelow(True)
+    _key(
+        fig,
+        0.04,
+        [("Cumulative value (line: expected; band: low to high)", ACCENT), ("Cumulative investment and risk", BAD)],
+    )
     _plain_axes(ax)
     return fig
 
 
-def readiness_gauge(report: ReportData) -> Figure:
-    """A half-ring gauge filled to the readiness score, with the score and band in the middle."""
-    score = report.readiness_score
-    fig = Figure(figsize=(4.0, 2.3))
-    fig.subplots_adjust(left=0.02, right=0.98, top=0.98, bottom=0.02)
+def roi_comparison(report: ReportData) -> Figure:
+    """Return on investment over 36 months of each recommendation, highest first, with its payback."""
+    recs = sorted(report.recommendations, key=lambda r: (-r.roi_percent, r.title))
+    count = max(len(recs), 1)
+    fig = Figure(figsize=(6.6, 0.45 * count + 0.2))
+    fig.subplots_adjust(left=0.42, right=0.97, top=1 - 0.1 / fig.get_figheight(), bottom=0.1 / fig.get_figheight())
     ax = fig.add_subplot()
-    ax.add_patch(Wedge((0, 0), 1.0, 0, 180, width=0.28, color=TRACK))
-    ax.add_patch(Wedge((0, 0), 1.0, 180 - 1.8 * score, 180, width=0.28, color=_band_colour(score)))
-    ax.text(0, 0.12, str(score), ha="center", va="bottom", fontsize=30, color=INK, weight="bold")
-    ax.text(0, -0.02, report.band, ha="center", va="top", fontsize=11, color=MUTED, parse_math=False)
-    ax.set_xlim(-1.05, 1.05)
-    ax.set_ylim(-0.2, 1.05)
-    ax.set_aspect("equal")
+    positions = list(range(len(recs)))[::-1]
+    rois = [r.roi_percent for r in recs]
+    ax.barh(positions, rois, color=[ACCENT if roi >= 0 else BAD for roi in rois], height=0.6)
+    right = max([*rois, 100]) * 1.22
+    for y, rec in zip(positions, recs, strict=True):
+        payback = (
+            f"{rec.payback_months:.1f}".removesuffix(".0") + " mo" if rec.payback_months is not None else "no payback"
+        )
+        label = f"{rec.roi_percent:.0f} % · {payback}"
+        ax.text(max(rec.roi_percent, 0) + right * 0.01, y, label, va="center", fontsize=7.5, color=INK)
+    labels = [textwrap.fill(textwrap.shorten(r.title, 80, placeholder="…"), 40) for r in recs]
+    _row_labels(ax, positions, labels, fontsize=7.5)
+    ax.set_xlim(min([*rois, 0]) * 1.1, right)
+    ax.set_ylim(-0.6, count - 0.4)
+    ax.axvline(0, color=MUTED, linewidth=0.6)
     ax.set_axis_off()
     return fig
+
+
+def findings_breakdown(report: ReportData) -> Figure:
+    """Findings per category, stacked by status: recommended, caution, not recommended."""
+    categories = [c for c in CATEGORY_NAMES if any(f.category == c for f in report.findings)]
+    fig = Figure(figsize=(6.6, 0.4 * max(len(categories), 1) + 0.55))
+    fig.subplots_adjust(left=0.25, right=0.97, top=1 - 0.1 / fig.get_figheight(), bottom=0.4 / fig.get_figheight())
+    ax = fig.add_subplot()
+    positions = list(range(len(categories)))[::-1]
+    left = [0] * len(categories)
+    for status, _label, colour in STATUSES:
+        counts = [sum(f.category == c and f.status == status for f in report.findings) for c in categories]
+        ax.barh(positions, counts, left=left, color=colour, height=0.6)
+        for y, start, n in zip(positions, left, counts, strict=True):
+            if n:
+                ax.text(start + n / 2, y, str(n), ha="center", va="center", fontsize=8, color="white", weight="bold")
+        left = [a + b for a, b in zip(left, counts, strict=True)]
+    for y, total in zip(positions, left, strict=True):
+        ax.text(total + 0.08, y, str(total), va="center", fontsize=8, color=INK)
+    _row_labels(ax, positions, [CATEGORY_NAMES[c] for c in categories], fontsize=9)
+    ax.set_xlim(0, max([*left, 1]) + 0.5)
+    ax.set_ylim(-0.5, max(len(categories), 1) - 0.5)
+    _key(fig, 0.05 / fig.get_figheight(), [(label, colour) for _, label, colour in STATUSES])
+    ax.set_axis_off()
+    return fig
+
+
+def _key(fig: Figure, y: float, entries: list[tuple[str, str]]) -> None:
+    """A one-line colour key centred under the plot, drawn as text: cheaper than a legend.
+
+    Widths are estimated (DejaVu Sans averages about 0.56 em a character at 8 pt), which is close
+    enough to centre the line and keep a fixed gap between entries.
+    """
+    inch = 8 * 0.56 / 72
+    widths = [(0.2 + len(label) * inch) / fig.get_figwidth() for label, _ in entries]
+    gap = 0.35 / fig.get_figwidth()
+    x = 0.5 - (sum(widths) + gap * (len(entries) - 1)) / 2
+    for (label, colour), width in zip(entries, widths, strict=True):
+        fig.text(x, y, "■", ha="left", va="bottom", fontsize=9, color=colour)
+        fig.text(
+            x + 0.17 / fig.get_figwidth(), y, label, ha="left", va="bottom", fontsize=8, color=INK, parse_math=False
+        )
+        x += width + gap
+
+
+def _row_labels(ax: Axes, positions: list[int], labels: list[str], *, fontsize: float) -> None:
+    """Category labels left of the bars, placed by hand: far cheaper than a y axis with its ticks."""
+    transform = ax.get_yaxis_transform()  # x in axes fractions, y in data
+    for y, label in zip(positions, labels, strict=True):
+        ax.text(
+            -0.015,
+            y,
+            label,
+            transform=transform,
+            ha="right",
+            va="center",
+            fontsize=fontsize,
+            color=INK,
+            parse_math=False,
+        )
+
+
+def _euro_thousands(amount: float, _pos: object = None) -> str:
+    return f"€{amount / 1000:,.0f}k" if amount else "€0"
 
 
 def _to_svg(fig: Figure) -> str:
@@ -91,11 +259,9 @@ def _svg_rc(*, salt: str) -> dict[RcKeyType, Any]:
     return {
         "svg.fonttype": "none",  # text stays <text>: selectable and searchable in the PDF
         "svg.hashsalt": f"crb-{salt}",  # stable ids, and distinct per chart on one HTML page
+        "font.family": "DejaVu Sans",  # the font the report embeds, so the SVG text prints in it
+        "axes.unicode_minus": False,
     }
-
-
-def _band_colour(score: int) -> str:
-    return next(colour for limit, colour in BAND_COLOURS if score < limit)
 
 
 def _plain_axes(ax: Axes) -> None:
@@ -103,4 +269,4 @@ def _plain_axes(ax: Axes) -> None:
         ax.spines[side].set_visible(False)
     ax.spines["bottom"].set_color(MUTED)
     ax.tick_params(axis="both", colors=INK, labelsize=9, length=0)
-    ax.tick_params(axis="x", colors=MUTED)
+    ax.tick_params(axis="x", colors=MUTED, labelsize=8)

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import re
 
-from crb.report import PillarScore, ReportData
+from crb.report import ReportData
 from renderer.charts import build_charts
 
 
 def test_every_chart_is_a_bare_svg_element(report: ReportData) -> None:
     charts = build_charts(report)
 
-    assert set(charts) == {"readiness", "pillars"}
+    assert set(charts) == {"readiness", "pillars", "timeline", "roi", "findings"}
     for svg in charts.values():
         assert svg.startswith("<svg")
         assert svg.endswith("</svg>")
@@ -24,9 +24,14 @@ def test_every_chart_is_a_bare_svg_element(report: ReportData) -> None:
 def test_text_stays_text(report: ReportData) -> None:
     charts = build_charts(report)
 
-    labels = re.findall(r"<text[^>]*>([^<]*)</text>", charts["pillars"])
-    assert {p.name for p in report.pillars} <= set(labels)
-    assert str(report.readiness_score) in re.findall(r"<text[^>]*>([^<]*)</text>", charts["readiness"])
+    def texts(name: str) -> set[str]:
+        return {" ".join(t.split()) for t in re.findall(r"<text[^>]*>([^<]*)</text>", charts[name])}
+
+    assert {"Customer Value", "Business Health", f"{report.customer_value} / 10"} <= texts("pillars")
+    assert {str(report.readiness_score), report.band} <= texts("readiness")
+    assert {"Recommended", "Not recommended", "Growth"} <= texts("findings")
+    assert f"Break-even: month {report.timeline.break_even_month}" in texts("timeline")
+    assert {f"{r.roi_percent:.0f} %" for r in report.recommendations} <= {t.split(" · ")[0] for t in texts("roi")}
 
 
 def test_output_is_deterministic(report: ReportData) -> None:
@@ -40,10 +45,29 @@ def test_ids_differ_between_charts(report: ReportData) -> None:
     assert not set.intersection(*clip_ids)
 
 
-def test_pillar_names_are_escaped_and_not_mathtext(report: ReportData) -> None:
-    hostile = report.model_copy(update={"pillars": (PillarScore(id="x", name="<b>Costs</b> & $5 or $10", score=50),)})
+def test_titles_are_escaped_and_not_mathtext(report: ReportData) -> None:
+    rec = report.recommendations[0].model_copy(update={"title": "<b>Costs</b> & $5 or $10"})
+    hostile = report.model_copy(update={"recommendations": (rec,), "band": "<i>$x$</i>"})
 
-    svg = build_charts(hostile)["pillars"]
+    charts = build_charts(hostile)
 
-    assert "&lt;b&gt;Costs&lt;/b&gt; &amp; $5 or $10" in svg
-    assert "<b>" not in svg
+    assert "&lt;b&gt;Costs&lt;/b&gt; &amp; $5 or $10" in charts["roi"]
+    assert "&lt;i&gt;$x$&lt;/i&gt;" in charts["readiness"]
+    assert "<b>" not in charts["roi"]
+
+
+def test_charts_are_vector_with_text(report: ReportData) -> None:
+    for svg in build_charts(report).values():
+        assert "<image" not in svg
+        assert "<text" in svg
+        assert "<path" in svg
+
+
+def test_copes_with_no_recommendations_and_no_break_even(report: ReportData) -> None:
+    timeline = report.timeline.model_copy(update={"break_even_month": None})
+    bare = report.model_copy(update={"recommendations": (), "timeline": timeline, "findings": ()})
+
+    charts = build_charts(bare)
+
+    assert "Break-even" not in charts["timeline"]
+    assert all(svg.startswith("<svg") for svg in charts.values())

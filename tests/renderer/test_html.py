@@ -11,7 +11,13 @@ from crb.report import ReportData
 from renderer.charts import build_charts
 from renderer.html import eur, long_date, render_html
 
-CHARTS = {"readiness": '<svg id="gauge"><text>43</text></svg>', "pillars": '<svg id="bars"></svg>'}
+CHARTS = {
+    "readiness": '<svg id="gauge"><text>43</text></svg>',
+    "pillars": '<svg id="bars"></svg>',
+    "timeline": '<svg id="timeline"></svg>',
+    "roi": '<svg id="roi"></svg>',
+    "findings": '<svg id="findings"></svg>',
+}
 SVG_NAMESPACES = {"http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink"}
 
 
@@ -22,20 +28,28 @@ def test_has_the_company_tier_date_and_sections(report: ReportData) -> None:
     assert "CRB Report" in html
     assert "14 March 2025" in html
     for heading in (
+        "Contents",
         "Executive summary",
         "Value summary",
         "Findings",
         "Recommendations",
+        "Not recommended now",
         "Roadmap",
         "Methodology and assumptions",
     ):
         assert f"<h2>{heading}</h2>" in html
+        assert f"<li>{heading}" in html or heading == "Contents"  # listed in the table of contents
 
 
 def test_has_scores_findings_value_and_assumptions(report: ReportData) -> None:
     html = render_html(report, CHARTS)
 
     assert f"<strong>{report.readiness_score}</strong>" in html
+    assert f"Customer Value <strong>{report.customer_value}</strong> / 10" in html
+    assert f"Business Health <strong>{report.business_health}</strong> / 10" in html
+    assert escape(report.key_insight) in html
+    for reason in report.verdict.reasons:
+        assert escape(reason) in html
     assert report.band in html
     assert report.verdict.label in html
     for pillar in report.pillars:
@@ -45,7 +59,10 @@ def test_has_scores_findings_value_and_assumptions(report: ReportData) -> None:
     assert eur(report.value_summary.total_value.low) in html
     assert eur(report.value_summary.total_value.high) in html
     for assumption in report.methodology.assumptions:
-        assert escape(assumption.label) in html
+        assert f"<td>{escape(assumption.label)}</td><td>{escape(assumption.value)}</td>" in html
+        assert escape(assumption.source) in html
+    for source in report.methodology.sources:
+        assert escape(source.title) in html
 
 
 def test_has_every_recommendation_with_its_table(report: ReportData) -> None:
@@ -56,9 +73,20 @@ def test_has_every_recommendation_with_its_table(report: ReportData) -> None:
         assert escape(rec.title) in html
         for period in rec.periods:
             assert eur(period.benefit) in html
+        assert f"{rec.roi_percent:.0f} %</strong>" in html
+        assert escape(rec.why_chosen) in html
+        for option in rec.options:
+            assert escape(option.name) in html
+            assert f"{option.implementation_weeks}</td>" in html
+    assert html.count("(chosen)") == len(report.recommendations)
     for finding in report.findings:
         if finding.why_not:
             assert escape(finding.why_not) in html
+            assert escape(finding.what_instead or "") in html
+    for phase in report.roadmap:
+        assert escape(phase.name) in html
+        for item in phase.items:
+            assert escape(item.title) in html
 
 
 def test_marks_each_finding_recommended_or_not(report: ReportData) -> None:
@@ -81,18 +109,39 @@ def test_escapes_the_company_name(report: ReportData) -> None:
 def test_inlines_the_chart_svg(report: ReportData) -> None:
     html = render_html(report, CHARTS)
 
-    assert CHARTS["readiness"] in html
-    assert CHARTS["pillars"] in html
+    for svg in CHARTS.values():
+        assert html.count(svg) == 1
+
+
+def test_inlines_five_real_charts(report: ReportData) -> None:
+    html = render_html(report, build_charts(report))
+
+    assert html.count("<svg") == 5
+
+
+def test_embeds_its_font(report: ReportData) -> None:
+    html = render_html(report, CHARTS)
+
+    faces = re.findall(r"@font-face \{[^}]*\}", html)
+    assert len(faces) == 2
+    assert all('font-family: "DejaVu Sans"' in face and "url(data:font/ttf;base64," in face for face in faces)
 
 
 def test_refers_to_nothing_outside_the_document(report: ReportData) -> None:
     html = render_html(report, build_charts(report))
 
     assert set(re.findall(r"https?://[^\s\"'<>)]+", html)) <= SVG_NAMESPACES
-    assert re.search(r"url\((?!#)", html) is None  # only references to ids inside the SVG
+    assert re.search(r"url\((?!#|data:font/ttf;base64,)", html) is None  # ids inside the SVG, the embedded font
     assert re.search(r"\s(src|href)=", html) is None
     assert "@import" not in html
-    assert "@font-face" not in html
+    assert "file:" not in html
+
+
+def test_keeps_headings_with_what_follows(report: ReportData) -> None:
+    html = render_html(report, CHARTS)
+
+    assert re.search(r"h1, h2, h3, h4 \{[^}]*break-after: avoid", html)
+    assert "thead { display: table-header-group; }" in html
 
 
 def test_numbers_every_page_but_the_cover(report: ReportData) -> None:
@@ -108,7 +157,8 @@ def test_is_deterministic(report: ReportData) -> None:
 
 
 @pytest.mark.parametrize(
-    ("amount", "text"), [(0, "€0"), (999.5, "€1,000"), (36400.0, "€36,400"), (1234567.89, "€1,234,568")]
+    ("amount", "text"),
+    [(0, "€0"), (999.5, "€1,000"), (36400.0, "€36,400"), (1234567.89, "€1,234,568"), (-1366, "-€1,366"), (-0.2, "€0")],
 )
 def test_eur(amount: float, text: str) -> None:
     assert eur(amount) == text
