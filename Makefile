@@ -6,6 +6,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
+NODE_STAMP := site/node_modules/.installed-$(shell sha1sum site/package-lock.json | cut -c1-12)
 CHROMIUM := /usr/lib/chromium/chromium
 
 .PHONY: help setup system-packages run test site bench lint
@@ -13,7 +14,7 @@ CHROMIUM := /usr/lib/chromium/chromium
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
 
-setup: system-packages $(STAMP) ## install Chromium, fonts and the Python environment (quick when present)
+setup: system-packages $(STAMP) $(NODE_STAMP) ## install Chromium, fonts, the Python environment and axe-core (quick when present)
 
 system-packages: ## Debian's chromium, fonts and a C compiler, only if missing (needs root)
 	@missing=""; \
@@ -33,14 +34,22 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q -e '.[dev]'
 	rm -f $(VENV)/.installed-* && touch $@
 
-run: setup ## run Postgres, Redis, edge, renderer and worker (embedded defaults unless configured)
+# axe-core for the browser tests, from the npm registry; without npm (or offline) the rest still installs.
+$(NODE_STAMP): site/package.json site/package-lock.json
+	@if ! command -v npm >/dev/null; then \
+	  echo "npm not found: the browser tests need it for axe-core (apt-get install npm)"; \
+	elif (cd site && npm ci --no-audit --no-fund --loglevel=error); then \
+	  rm -f site/node_modules/.installed-* && touch $@; \
+	else echo "npm ci failed in site/: the browser tests need axe-core"; fi
+
+run: setup site ## build the site, then run Postgres, Redis, edge, renderer and worker (embedded defaults unless configured)
 	$(BIN)/crb up
 
 test: setup ## run the whole test suite against real Postgres, Redis and Chromium
 	@set +e; $(BIN)/pytest $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: the suite is broken"; exit 1; fi; exit $$rc
 
-site: setup ## build the static site into site/dist/
+site: setup ## build the static site into site/dist/ (SITE_API_BASE=https://api… when it is not served by the edge)
 	$(BIN)/python site/build.py
 
 bench: setup ## benchmarks: renderer and webhook figures (printed, never asserted)
