@@ -20,6 +20,7 @@ system-packages: ## Debian's chromium, fonts and a C compiler, only if missing (
 	@missing=""; \
 	test -x $(CHROMIUM) || missing="$$missing chromium"; \
 	test -d /usr/share/fonts/truetype/dejavu || missing="$$missing fonts-dejavu-core"; \
+	command -v pdftoppm >/dev/null || missing="$$missing poppler-utils"; \
 	command -v cc >/dev/null || missing="$$missing gcc libc6-dev"; \
 	command -v make >/dev/null || missing="$$missing make"; \
 	if [ -n "$$missing" ]; then \

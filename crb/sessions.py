@@ -58,14 +58,17 @@ async def authorise(conn: Connection, session_id: uuid.UUID, token: str | None) 
     return row
 
 
-async def save_answers(conn: Connection, session_id: uuid.UUID, answers: dict[str, Any]) -> dict[str, Any]:
-    """Merge answers into the session while it is still in progress; return the merged set."""
+async def save_answers(
+    conn: Connection, session_id: uuid.UUID, answers: dict[str, Any], cleared: list[str] | None = None
+) -> dict[str, Any]:
+    """Merge answers into the session while it is still in progress, dropping the `cleared` ones."""
     merged = await conn.fetchval(
-        "update quiz_sessions set answers = answers || $2::jsonb, updated_at = now()"
+        "update quiz_sessions set answers = (answers - $4::text[]) || $2::jsonb, updated_at = now()"
         " where id = $1 and status = any($3::text[]) returning answers",
         session_id,
         answers,
         list(OPEN_FOR_ANSWERS),
+        cleared or [],
     )
     if merged is None:
         raise Conflict("this quiz is already complete; its answers can no longer change", code="quiz_complete")

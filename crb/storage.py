@@ -33,7 +33,9 @@ class ReportStore(Protocol):
 
     async def download(self, path: str) -> bytes: ...
 
-    async def signed_url(self, path: str, expires_in: int) -> str: ...
+    async def signed_url(self, path: str, expires_in: int, download_name: str | None = None) -> str:
+        """A link that works without credentials until it expires; with `download_name`, a download by that name."""
+        ...
 
     async def exists(self, path: str) -> bool: ...
 
@@ -75,17 +77,19 @@ class LocalStore:
         tmp.write_bytes(data)
         tmp.replace(target)  # readers never see half a file
 
-    async def signed_url(self, path: str, expires_in: int) -> str:
+    async def signed_url(self, path: str, expires_in: int, download_name: str | None = None) -> str:
         path = check_path(path)
         expires = int(time.time()) + expires_in
-        sig = signing.sign(self._key, LOCAL_FILE_PURPOSE, f"{path}:{expires}")
-        return f"{self._base}/files/{quote(path)}?" + urlencode({"expires": expires, "sig": sig})
+        name = download_name or ""
+        sig = signing.sign(self._key, LOCAL_FILE_PURPOSE, f"{path}:{expires}:{name}")
+        query = {"expires": expires, "sig": sig} | ({"name": name} if name else {})
+        return f"{self._base}/files/{quote(path)}?" + urlencode(query)
 
-    def verify(self, path: str, expires: str, sig: str, now: float) -> bool:
+    def verify(self, path: str, expires: str, sig: str, name: str, now: float) -> bool:
         """Whether a `/files/...` link is genuine and unexpired."""
         if not expires.isdigit() or int(expires) < now:
             return False
-        return signing.verify(self._key, LOCAL_FILE_PURPOSE, f"{check_path(path)}:{expires}", sig)
+        return signing.verify(self._key, LOCAL_FILE_PURPOSE, f"{check_path(path)}:{expires}:{name}", sig)
 
     async def download(self, path: str) -> bytes:
         try:
@@ -131,9 +135,10 @@ class SupabaseStore:
         except (StorageException, httpx.HTTPError) as e:
             raise StorageError(f"upload of {path} failed: {e}") from e
 
-    async def signed_url(self, path: str, expires_in: int) -> str:
+    async def signed_url(self, path: str, expires_in: int, download_name: str | None = None) -> str:
         try:
-            response = await self._bucket.create_signed_url(check_path(path), expires_in)
+            options: dict[str, Any] = {"download": download_name} if download_name else {}
+            response = await self._bucket.create_signed_url(check_path(path), expires_in, options)  # type: ignore[arg-type]
         except (StorageException, httpx.HTTPError) as e:
             raise StorageError(f"signing {path} failed: {e}") from e
         return str(response["signedURL"])

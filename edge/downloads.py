@@ -6,6 +6,7 @@ import logging
 import time
 import uuid
 from typing import Any
+from urllib.parse import quote
 
 from aiohttp import web
 
@@ -38,15 +39,21 @@ async def download_report(request: web.Request) -> web.Response:
         raise Conflict(f"the report is not ready yet ({row['status']})", code="not_ready")
     if row["purged_at"] is not None or not await request.app[STORE].exists(row["storage_path"]):
         await _render_again(request, row)
-    url = await request.app[STORE].signed_url(row["storage_path"], SIGNED_URL_SECONDS)
+    url = await request.app[STORE].signed_url(row["storage_path"], SIGNED_URL_SECONDS, download_name(row))
     raise web.HTTPFound(url)
+
+
+def download_name(row: Any) -> str:
+    """The file name a browser saves the report as: named for the company, safe on every file system."""
+    company = "".join(c for c in (row["company_name"] or "") if c.isalnum() or c in " &.,-_'").strip()
+    return f"CRB report - {company}.pdf" if company else "CRB report.pdf"
 
 
 async def _live_report(request: web.Request, report_id: uuid.UUID) -> Any:
     """The report a link names or, if it was regenerated since, the session's live one (old emails keep working)."""
     return await request.app[POOL].fetchrow(
         "select r.id, r.status, r.storage_path, r.purged_at, r.ready_at, s.status as session_status, s.erased_at,"
-        " s.answers, s.tier from reports r join quiz_sessions s on s.id = r.session_id"
+        " s.answers, s.tier, s.company_name from reports r join quiz_sessions s on s.id = r.session_id"
         " where r.session_id = (select session_id from reports where id = $1)"
         " and (r.id = $1 or r.status <> 'superseded') order by (r.status = 'superseded'), r.version desc limit 1",
         report_id,
@@ -77,7 +84,8 @@ async def local_file(request: web.Request) -> web.FileResponse:
     if not isinstance(store, LocalStore):
         raise NotFound("files are served by the storage provider")
     try:
-        ok = store.verify(path, request.query.get("expires", ""), request.query.get("sig", ""), time.time())
+        name = request.query.get("name", "")
+        ok = store.verify(path, request.query.get("expires", ""), request.query.get("sig", ""), name, time.time())
     except ValueError:
         ok = False
     if not ok:
@@ -85,4 +93,7 @@ async def local_file(request: web.Request) -> web.FileResponse:
     file = store.file(path)
     if not file.is_file():
         raise NotFound("the file is gone")
-    return web.FileResponse(file, headers={"Content-Type": PDF, "Cache-Control": "private, no-store"})
+    headers = {"Content-Type": PDF, "Cache-Control": "private, no-store"}
+    if name:
+        headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
+    return web.FileResponse(file, headers=headers)

@@ -53,8 +53,9 @@ async def save_answers(request: web.Request) -> web.Response:
     if not isinstance(answers, dict):
         raise Unprocessable('send {"answers": {question_id: value}}', field="answers")
     clean = validate_answers(load_quiz(), answers, complete=False)
+    cleared = [qid for qid, value in answers.items() if value is None]  # null takes an answer back
     async with request.app[POOL].acquire() as conn:
-        merged = await sessions.save_answers(conn, row["id"], clean)
+        merged = await sessions.save_answers(conn, row["id"], clean, cleared)
     return web.json_response({"id": str(row["id"]), "status": "in_progress", "answers": merged})
 
 

@@ -11,12 +11,15 @@ from crb.errors import NotFound
 SITE_DIST = Path(__file__).resolve().parent.parent / "site" / "dist"
 
 
-async def site_file(request: web.Request) -> web.FileResponse:
-    """A file of site/dist, `index.html` for a folder; anything else is a JSON 404."""
+async def site_file(request: web.Request) -> web.StreamResponse:
+    """A file of site/dist, `index.html` for a folder; else the site's 404 page (JSON under /api/)."""
     root = SITE_DIST.resolve()
     target = (root / request.match_info["path"]).resolve()
     if target.is_dir():
         target = target / "index.html"
-    if not target.is_relative_to(root) or not target.is_file():
+    if target.is_relative_to(root) and target.is_file():
+        return web.FileResponse(target)
+    not_found = root / "404.html"
+    if request.path.startswith("/api/") or not not_found.is_file():
         raise NotFound(f"nothing at {request.path}")
-    return web.FileResponse(target)
+    return web.FileResponse(not_found, status=404)

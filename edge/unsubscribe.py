@@ -13,6 +13,7 @@ _PAGE = """<!doctype html>
 <title>Unsubscribed</title></head>
 <body style="font-family:system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem;color:#1d2b3a">
 <h1>You are unsubscribed</h1><p>We will send you no further emails. Your report's download link still works.</p>
+<p><a href="{site}/">Back to CRB Analyser</a></p>
 </body></html>"""
 
 
@@ -26,4 +27,4 @@ async def unsubscribe(request: web.Request) -> web.Response:
     )
     if "application/json" in request.headers.get("Accept", ""):
         return web.json_response({"unsubscribed": True})
-    return web.Response(text=_PAGE, content_type="text/html")
+    return web.Response(text=_PAGE.replace("{site}", request.app[SETTINGS].site_url), content_type="text/html")

@@ -98,6 +98,11 @@ async def test_local_signed_links_are_served_and_expire(edge_client: Callable[..
     assert (await client.get(expired.removeprefix(settings.public_base_url))).status == 401
     forged = url.replace("s/r.pdf", "s/other.pdf")
     assert (await client.get(forged.removeprefix(settings.public_base_url))).status == 401
+    named = await local.signed_url("s/r.pdf", 60, "CRB report - Müller & Söhne.pdf")
+    response = await client.get(named.removeprefix(settings.public_base_url))
+    assert response.headers["Content-Disposition"].startswith("attachment; filename*=UTF-8''CRB%20report")
+    renamed = named.replace("name=CRB", "name=Evil")
+    assert (await client.get(renamed.removeprefix(settings.public_base_url))).status == 401
 
 
 async def test_supabase_upload_is_a_pdf_and_signed_url_works(

@@ -152,3 +152,12 @@ async def test_healthz(client: TestClient) -> None:
     response = await client.get("/healthz")
     assert response.status == 200
     assert (await response.json())["status"] == "ok"
+
+
+async def test_null_takes_an_answer_back(client: TestClient) -> None:
+    sid, token = await new_session(client)
+    await client.put(f"/api/sessions/{sid}/answers", json={"answers": {"team_size": 6}}, headers=auth(token))
+    response = await client.put(
+        f"/api/sessions/{sid}/answers", json={"answers": {"team_size": None}}, headers=auth(token)
+    )
+    assert (await response.json())["answers"] == {}

@@ -27,6 +27,10 @@ async def test_serves_site_files_and_json_404s(
         response = await client.get(path)
         assert response.status == 404, path
         assert (await response.json())["error"]["code"] == "not_found"
+    (dist / "404.html").write_text("<h1>lost</h1>")
+    page = await client.get("/missing.html")
+    assert (page.status, await page.text()) == (404, "<h1>lost</h1>")
+    assert (await (await client.get("/api/nothing-here")).json())["error"]["code"] == "not_found"
 
 
 async def test_cors_only_for_the_site_origin(aiohttp_client: Any, make_settings: Callable[..., Settings]) -> None:

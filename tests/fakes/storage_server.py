@@ -79,7 +79,9 @@ class FakeStorage:
         body = await request.json()
         token = secrets.token_urlsafe(16)
         self.tokens[token] = (key, time.time() + int(body["expiresIn"]))
-        return web.json_response({"signedURL": f"/object/sign/{key}?token={token}"})
+        download = body.get("download")
+        suffix = f"&download={download}" if isinstance(download, str) else ""
+        return web.json_response({"signedURL": f"/object/sign/{key}?token={token}{suffix}"})
 
     async def _signed_download(self, request: web.Request) -> web.Response:
         key = f"{request.match_info['bucket']}/{request.match_info['path']}"
@@ -89,7 +91,10 @@ class FakeStorage:
         obj = self.objects.get(key)
         if obj is None:
             return _error(404, "not_found", "Object not found")
-        return web.Response(body=obj.data, content_type=obj.content_type)
+        headers = {}
+        if "download" in request.query:
+            headers["Content-Disposition"] = f'attachment; filename="{request.query["download"]}"'
+        return web.Response(body=obj.data, content_type=obj.content_type, headers=headers)
 
     async def _info(self, request: web.Request) -> web.Response:
         if not self._authorised(request):
