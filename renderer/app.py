@@ -1,10 +1,12 @@
-"""The renderer's HTTP app: report data or HTML in, PDF out, behind a bearer token."""
+"""The renderer's HTTP app: report data or HTML in, PDF out, behind a bearer token and a bounded queue."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hmac
 import json
+import logging
 from collections.abc import AsyncIterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -14,30 +16,37 @@ from aiohttp.typedefs import Handler
 
 from crb.report import ReportData
 from crb.settings import Settings
-from renderer.browser import DEFAULT_TIMEOUT_S, Printer
+from renderer.admission import Admission
 from renderer.errors import ApiError, error_middleware
+from renderer.metrics import CONTENT_TYPE, Metrics
+from renderer.openapi import openapi_document
 from renderer.pdf import count_pages, report_html
+from renderer.pool import PoolLimits, Printer
 
-MAX_BODY_BYTES = 5 * 1024 * 1024
+log = logging.getLogger(__name__)
 
 SETTINGS = web.AppKey("settings", Settings)
 PRINTER = web.AppKey("printer", Printer)
+ADMISSION = web.AppKey("admission", Admission)
+METRICS = web.AppKey("metrics", Metrics)
 CHART_THREAD = web.AppKey("chart_thread", ThreadPoolExecutor)
-JOB_TIMEOUT_S = web.AppKey("job_timeout_s", float)
 
 
-def create_app(settings: Settings, *, job_timeout_s: float = DEFAULT_TIMEOUT_S) -> web.Application:
+def create_app(settings: Settings) -> web.Application:
     app = web.Application(
-        client_max_size=MAX_BODY_BYTES,
+        client_max_size=settings.renderer_max_body_bytes,
         middlewares=[error_middleware, auth_middleware],
     )
     app[SETTINGS] = settings
-    app[JOB_TIMEOUT_S] = job_timeout_s
+    app[ADMISSION] = Admission(settings.renderer_pages, settings.renderer_max_queue)
+    app[METRICS] = Metrics()
     app.cleanup_ctx.append(chart_thread_ctx)
     app.cleanup_ctx.append(printer_ctx)
     app.add_routes(
         [
             web.get("/healthz", healthz),
+            web.get("/metrics", metrics),
+            web.get("/openapi.json", openapi),
             web.post("/v1/reports", post_report),
             web.post("/v1/pdf", post_pdf),
         ]
@@ -46,15 +55,26 @@ def create_app(settings: Settings, *, job_timeout_s: float = DEFAULT_TIMEOUT_S) 
 
 
 async def printer_ctx(app: web.Application) -> AsyncIterator[None]:
-    printer = Printer(app[SETTINGS].chromium_path)
+    settings = app[SETTINGS]
+    limits = PoolLimits.from_settings(settings)
+    printer = Printer(settings.chromium_path, limits)
     await printer.start()
     app[PRINTER] = printer
+    log.info(
+        "renderer ready: %d pages, %d more jobs may queue, %g s per job, pages replaced every %d jobs, "
+        "Chromium every %d",
+        limits.pages,
+        settings.renderer_max_queue,
+        settings.renderer_job_timeout_s,
+        limits.recycle_pages_after,
+        limits.restart_after_jobs,
+    )
     yield
     await printer.close()
 
 
 async def chart_thread_ctx(app: web.Application) -> AsyncIterator[None]:
-    # One thread: charts use matplotlib.rc_context, which changes process-wide settings.
+    # One thread, off the event loop: charts use matplotlib.rc_context, which changes process-wide settings.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="charts") as executor:
         app[CHART_THREAD] = executor
         yield
@@ -73,24 +93,49 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
 
 
 async def healthz(request: web.Request) -> web.Response:
-    return web.json_response({"status": "ok", "browser": request.app[PRINTER].connected})
+    connected = request.app[PRINTER].connected
+    body = {"status": "ok" if connected else "unavailable", "browser": connected}
+    return web.json_response(body, status=200 if connected else 503)
+
+
+async def metrics(request: web.Request) -> web.Response:
+    app = request.app
+    text = app[METRICS].render(app[PRINTER].stats(), app[ADMISSION])
+    return web.Response(body=text.encode(), headers={"Content-Type": CONTENT_TYPE})
+
+
+async def openapi(request: web.Request) -> web.Response:
+    return web.json_response(openapi_document())
 
 
 async def post_report(request: web.Request) -> web.Response:
-    report = ReportData.model_validate(await _json_body(request))
-    loop = asyncio.get_running_loop()
-    html = await loop.run_in_executor(request.app[CHART_THREAD], report_html, report)
-    pdf = await request.app[PRINTER].print_html(html, timeout_s=request.app[JOB_TIMEOUT_S])
+    app = request.app
+    with app[METRICS].job("reports"):
+        report = ReportData.model_validate(await _json_body(request))
+        async with _job(app):
+            html = await asyncio.get_running_loop().run_in_executor(app[CHART_THREAD], report_html, report)
+            pdf = await app[PRINTER].print_html(html, timeout_s=None)
     return _pdf_response(pdf)
 
 
 async def post_pdf(request: web.Request) -> web.Response:
-    if request.content_type != "text/html":
-        raise ApiError(415, "unsupported_media_type", "send an HTML document as Content-Type: text/html")
-    javascript = _flag(request.query, "javascript")
-    html = await _text_body(request)
-    pdf = await request.app[PRINTER].print_html(html, javascript=javascript, timeout_s=request.app[JOB_TIMEOUT_S])
+    app = request.app
+    with app[METRICS].job("pdf"):
+        if request.content_type != "text/html":
+            raise ApiError(415, "unsupported_media_type", "send an HTML document as Content-Type: text/html")
+        javascript = _flag(request.query, "javascript")
+        html = await _text_body(request)
+        async with _job(app):
+            pdf = await app[PRINTER].print_html(html, javascript=javascript, timeout_s=None)
     return _pdf_response(pdf)
+
+
+@contextlib.asynccontextmanager
+async def _job(app: web.Application) -> AsyncIterator[None]:
+    """A place in the queue (or QueueFull), and the job's deadline, the wait for a page included."""
+    with app[ADMISSION].ticket():
+        async with asyncio.timeout(app[SETTINGS].renderer_job_timeout_s):
+            yield
 
 
 def _authorised(request: web.Request) -> bool:

@@ -9,6 +9,10 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 from pydantic import ValidationError
 
+from renderer.admission import QueueFull
+from renderer.pool import PrintError
+from renderer.supervisor import BrowserUnavailable
+
 log = logging.getLogger(__name__)
 
 _HTTP_CODES = {
@@ -51,30 +55,67 @@ def error_response(
     return web.json_response(body, status=status, headers=headers)
 
 
+def api_error(exc: Exception) -> ApiError:
+    """What the client is told about a failure: never more than is safe to show it."""
+    match exc:
+        case ApiError():
+            return exc
+        case ValidationError():
+            return _validation_error(exc)
+        case web.HTTPException():
+            return ApiError(exc.status, _HTTP_CODES.get(exc.status, _snake(exc.reason)), exc.reason)
+        case QueueFull():
+            retry = {"Retry-After": str(exc.retry_after_s)}
+            return ApiError(503, "busy", "the renderer is at capacity; retry later", headers=retry)
+        case BrowserUnavailable():
+            retry = {"Retry-After": "1"}
+            return ApiError(503, "browser_unavailable", "the browser is restarting; retry shortly", headers=retry)
+        case TimeoutError():
+            return ApiError(504, "timeout", "rendering took too long and was stopped")
+        case PrintError():
+            return ApiError(500, "render_failed", "the browser could not print the document")
+        case _:
+            return ApiError(500, "internal_error", "the document could not be rendered")
+
+
 @web.middleware
 async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
         return await handler(request)
-    except ApiError as exc:
-        return error_response(exc.status, exc.code, exc.message, exc.field, exc.headers)
-    except ValidationError as exc:
-        return _validation_response(exc)
     except web.HTTPException as exc:
         if exc.status < 400:
             raise
-        code = _HTTP_CODES.get(exc.status, exc.reason.lower().replace(" ", "_"))
-        return error_response(exc.status, code, exc.reason)
-    except TimeoutError:
-        log.warning("%s %s timed out", request.method, request.path)
-        return error_response(504, "timeout", "rendering took too long and was stopped")
-    except Exception:
-        log.exception("%s %s failed", request.method, request.path)
-        return error_response(500, "internal_error", "the document could not be rendered")
+        return _respond(request, exc)
+    except Exception as exc:
+        return _respond(request, exc)
 
 
-def _validation_response(exc: ValidationError) -> web.Response:
+def _respond(request: web.Request, exc: Exception) -> web.Response:
+    error = api_error(exc)
+    if error.code == "internal_error":
+        log.error("%s %s failed", request.method, request.path, exc_info=exc)
+    elif error.status >= 500:
+        log.warning("%s %s: %s: %s", request.method, request.path, error.code, _causes(exc))
+    return error_response(error.status, error.code, error.message, error.field, error.headers)
+
+
+def _causes(exc: BaseException) -> str:
+    """The exception and its causes on one line, for the log (never for the client)."""
+    parts = []
+    current: BaseException | None = exc
+    while current is not None:
+        parts.append(f"{type(current).__name__}: {current}".splitlines()[0])
+        current = current.__cause__
+    return " <- ".join(parts)
+
+
+def _validation_error(exc: ValidationError) -> ApiError:
     """422 naming the first invalid field by its dotted path, e.g. `findings.0.title`."""
     first = exc.errors(include_url=False)[0]
     field = ".".join(str(part) for part in first["loc"]) or None
     message = f"{field}: {first['msg']}" if field else first["msg"]
-    return error_response(422, "invalid_report", message, field)
+    return ApiError(422, "invalid_report", message, field=field)
+
+
+def _snake(reason: str) -> str:
+    return reason.lower().replace(" ", "_")

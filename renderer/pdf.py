@@ -6,9 +6,9 @@ import re
 
 from crb.report import ReportData
 from crb.settings import Settings
-from renderer.browser import Printer
 from renderer.charts import build_charts
 from renderer.html import render_html
+from renderer.pool import PoolLimits, Printer
 
 # A page object in Chromium's (Skia's) PDF output: `/Type /Page`, not `/Type /Pages`.
 _PAGE_OBJECT = re.compile(rb"/Type\s*/Page(?![A-Za-z])")
@@ -25,10 +25,10 @@ def count_pages(pdf: bytes) -> int:
 
 
 async def render_report_pdf(report: ReportData, settings: Settings) -> bytes:
-    """Render one report without any server: starts a Chromium, prints, and closes it."""
-    printer = Printer(settings.chromium_path)
+    """Render one report without any server: starts a Chromium with one page, prints, and closes it."""
+    printer = Printer(settings.chromium_path, PoolLimits(pages=1, page_timeout_s=settings.renderer_job_timeout_s))
     await printer.start()
     try:
-        return await printer.print_html(report_html(report))
+        return await printer.print_html(report_html(report), timeout_s=settings.renderer_job_timeout_s)
     finally:
         await printer.close()

@@ -5,36 +5,27 @@ from __future__ import annotations
 import asyncio
 import io
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from aiohttp import ClientResponse, web
 from aiohttp.test_utils import TestClient, TestServer
 from pypdf import PdfReader
 
 from crb.report import ReportData
-from crb.settings import Settings
-from renderer.app import MAX_BODY_BYTES, create_app
+from renderer.app import create_app
+from tests.renderer.service import AUTH, HTML, TOKEN, Client, error_of, parse_metrics, pdf_text, settings
 
 pytestmark = pytest.mark.browser
 
-TOKEN = "t0ken"
-AUTH = {"Authorization": f"Bearer {TOKEN}"}
-HTML = {**AUTH, "Content-Type": "text/html; charset=utf-8"}
-
-Client = TestClient[web.Request, web.Application]
-
-
-def _settings(data_dir: Path) -> Settings:
-    return Settings.from_env({"DATA_DIR": str(data_dir), "RENDERER_TOKEN": TOKEN})
+MAX_BODY_BYTES = 256 * 1024
 
 
 @pytest.fixture(scope="module")
 async def client(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Client]:
     """One app, and so one Chromium, for the whole module."""
-    app = create_app(_settings(tmp_path_factory.mktemp("data")))
+    app = create_app(settings(tmp_path_factory.mktemp("data"), PAGES="2", MAX_BODY_BYTES=str(MAX_BODY_BYTES)))
     async with TestClient(TestServer(app)) as test_client:
         yield test_client
 
@@ -44,15 +35,6 @@ def report_json(report: ReportData) -> dict[str, Any]:
     return report.model_dump(mode="json")
 
 
-def _pdf_text(pdf: bytes) -> list[str]:
-    return [page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages]
-
-
-async def _error(response: ClientResponse) -> dict[str, Any]:
-    body: dict[str, dict[str, Any]] = await response.json()
-    return body["error"]
-
-
 async def test_report_is_a_vector_pdf_with_the_content(client: Client, report_json: dict[str, Any]) -> None:
     response = await client.post("/v1/reports", json=report_json, headers=AUTH)
 
@@ -60,7 +42,7 @@ async def test_report_is_a_vector_pdf_with_the_content(client: Client, report_js
     assert response.content_type == "application/pdf"
     pdf = await response.read()
     assert pdf.startswith(b"%PDF-")
-    pages = _pdf_text(pdf)
+    pages = pdf_text(pdf)
     assert len(pages) >= 2
     assert response.headers["X-Page-Count"] == str(len(pages))
     text = "\n".join(pages)
@@ -74,7 +56,7 @@ async def test_report_is_a_vector_pdf_with_the_content(client: Client, report_js
 async def test_pages_are_numbered_after_the_cover(client: Client, report_json: dict[str, Any]) -> None:
     response = await client.post("/v1/reports", json=report_json, headers=AUTH)
 
-    pages = _pdf_text(await response.read())
+    pages = pdf_text(await response.read())
     assert "Page 1 of" not in pages[0]
     for number, text in enumerate(pages[1:], start=2):
         assert f"Page {number} of {len(pages)}" in text
@@ -86,7 +68,7 @@ async def test_missing_or_wrong_token_is_401(client: Client, report_json: dict[s
 
         assert response.status == 401
         assert response.headers["WWW-Authenticate"] == "Bearer"
-        assert (await _error(response))["code"] == "unauthorized"
+        assert (await error_of(response))["code"] == "unauthorized"
 
 
 @pytest.mark.parametrize(
@@ -106,7 +88,7 @@ async def test_invalid_report_is_422_naming_the_field(
     response = await client.post("/v1/reports", json=report_json, headers=AUTH)
 
     assert response.status == 422
-    error = await _error(response)
+    error = await error_of(response)
     assert error["code"] == "invalid_report"
     assert error["field"] == field
     assert field in error["message"]
@@ -117,7 +99,7 @@ async def test_malformed_json_is_400(client: Client) -> None:
         response = await client.post("/v1/reports", data=body, headers=AUTH)
 
         assert response.status == 400
-        assert await _error(response) == {
+        assert await error_of(response) == {
             "code": "invalid_json",
             "message": "the body is not valid JSON",
             "field": None,
@@ -130,14 +112,14 @@ async def test_huge_body_is_413(client: Client) -> None:
     response = await client.post("/v1/reports", data=body, headers=AUTH)
 
     assert response.status == 413
-    assert (await _error(response))["code"] == "payload_too_large"
+    assert (await error_of(response))["code"] == "payload_too_large"
 
 
 async def test_unknown_route_is_a_json_404(client: Client) -> None:
     response = await client.get("/v1/nothing-here", headers=AUTH)
 
     assert response.status == 404
-    assert (await _error(response))["code"] == "not_found"
+    assert (await error_of(response))["code"] == "not_found"
 
 
 async def test_healthz_reports_the_browser(client: Client) -> None:
@@ -155,14 +137,14 @@ async def test_html_document_becomes_a_pdf(client: Client) -> None:
     assert response.status == 200
     pdf = await response.read()
     assert response.headers["X-Page-Count"] == "1"
-    assert "Hello from HTML" in _pdf_text(pdf)[0]
+    assert "Hello from HTML" in pdf_text(pdf)[0]
 
 
 async def test_html_needs_its_content_type(client: Client) -> None:
     response = await client.post("/v1/pdf", data="<p>hi</p>", headers={**AUTH, "Content-Type": "text/plain"})
 
     assert response.status == 415
-    assert (await _error(response))["code"] == "unsupported_media_type"
+    assert (await error_of(response))["code"] == "unsupported_media_type"
 
 
 async def test_javascript_runs_only_when_asked(client: Client) -> None:
@@ -172,10 +154,10 @@ async def test_javascript_runs_only_when_asked(client: Client) -> None:
     on = await client.post("/v1/pdf", data=html, params={"javascript": "true"}, headers=HTML)
     bad = await client.post("/v1/pdf", data=html, params={"javascript": "maybe"}, headers=HTML)
 
-    assert "SCRIPTRAN" not in _pdf_text(await off.read())[0]
-    assert "SCRIPTRAN" in _pdf_text(await on.read())[0]
+    assert "SCRIPTRAN" not in pdf_text(await off.read())[0]
+    assert "SCRIPTRAN" in pdf_text(await on.read())[0]
     assert bad.status == 400
-    assert (await _error(bad))["field"] == "javascript"
+    assert (await error_of(bad))["field"] == "javascript"
 
 
 async def test_data_urls_still_load(client: Client) -> None:
@@ -183,7 +165,7 @@ async def test_data_urls_still_load(client: Client) -> None:
 
     response = await client.post("/v1/pdf", data=html, headers=HTML)
 
-    assert "INLINE-FRAME" in _pdf_text(await response.read())[0]
+    assert "INLINE-FRAME" in pdf_text(await response.read())[0]
 
 
 class Canary:
@@ -288,30 +270,111 @@ async def test_html_cannot_read_local_files(client: Client, tmp_path: Path) -> N
 
     response = await client.post("/v1/pdf", data=html, params={"javascript": "true"}, headers=HTML)
 
-    text = "\n".join(_pdf_text(await response.read()))
+    text = "\n".join(pdf_text(await response.read()))
     assert "probe" in text
     assert "LOCAL-FILE-CONTENT" not in text
-
-
-async def test_a_hung_page_times_out_and_the_browser_recovers(
-    aiohttp_client: Callable[[web.Application], Awaitable[Client]], tmp_path: Path
-) -> None:
-    client = await aiohttp_client(create_app(_settings(tmp_path), job_timeout_s=2.0))
-
-    hung = await client.post(
-        "/v1/pdf", data="<script>while (true) {}</script>", params={"javascript": "true"}, headers=HTML
-    )
-    after = await client.post("/v1/pdf", data="<p>still working</p>", headers=HTML)
-
-    assert hung.status == 504
-    assert (await _error(hung))["code"] == "timeout"
-    assert after.status == 200
-    assert "still working" in _pdf_text(await after.read())[0]
 
 
 async def test_many_reports_at_once(client: Client, report_json: dict[str, Any]) -> None:
     body = json.dumps(report_json)
 
-    responses = await asyncio.gather(*(client.post("/v1/reports", data=body, headers=AUTH) for _ in range(6)))
+    responses = await asyncio.gather(*(client.post("/v1/reports", data=body, headers=AUTH) for _ in range(4)))
 
-    assert [r.status for r in responses] == [200] * 6
+    assert [r.status for r in responses] == [200] * 4  # two print, two wait in the queue
+    assert len({r.headers["X-Page-Count"] for r in responses}) == 1
+    assert all(pdf.startswith(b"%PDF-") for pdf in [await r.read() for r in responses])
+
+
+async def test_service_routes_need_no_token(client: Client) -> None:
+    for path in ("/healthz", "/metrics", "/openapi.json"):
+        response = await client.get(path)
+
+        assert response.status == 200, path
+
+
+async def test_metrics_are_prometheus_text_with_every_family(client: Client) -> None:
+    await client.post("/v1/pdf", data="<p>counted</p>", headers=HTML)
+    await client.post("/v1/pdf", data="<p>no token</p>")  # refused before it is a job: not counted
+
+    response = await client.get("/metrics")
+
+    assert response.headers["Content-Type"] == "text/plain; version=0.0.4; charset=utf-8"
+    text = await response.text()
+    samples = parse_metrics(text)
+    families = {line.split()[2]: line.split()[3] for line in text.splitlines() if line.startswith("# TYPE")}
+    assert families == {
+        "renderer_jobs_total": "counter",
+        "renderer_job_duration_seconds": "histogram",
+        "renderer_jobs_in_flight": "gauge",
+        "renderer_queue_depth": "gauge",
+        "renderer_queue_capacity": "gauge",
+        "renderer_pages": "gauge",
+        "renderer_pool_size": "gauge",
+        "renderer_browser_up": "gauge",
+        "renderer_browser_jobs": "gauge",
+        "renderer_browser_restarts_total": "counter",
+        "renderer_pages_replaced_total": "counter",
+    }
+    assert all(name.startswith(tuple(families)) for name, _ in samples)
+    pdf_ok = frozenset({("endpoint", "pdf"), ("outcome", "ok")})
+    assert samples["renderer_jobs_total", pdf_ok] >= 1
+    assert samples["renderer_browser_up", frozenset()] == 1
+    assert samples["renderer_pool_size", frozenset()] == 2
+    assert samples["renderer_queue_capacity", frozenset()] == 2 + 32
+
+
+async def test_duration_histogram_is_cumulative(client: Client) -> None:
+    await client.post("/v1/pdf", data="<p>timed</p>", headers=HTML)
+
+    samples = parse_metrics(await (await client.get("/metrics")).text())
+
+    buckets = sorted(
+        (float(dict(labels)["le"]), value)
+        for (name, labels), value in samples.items()
+        if name == "renderer_job_duration_seconds_bucket" and dict(labels)["endpoint"] == "pdf"
+    )
+    counts = [value for _, value in buckets]
+    assert counts == sorted(counts)
+    pdf = frozenset({("endpoint", "pdf")})
+    assert buckets[-1] == (float("inf"), samples["renderer_job_duration_seconds_count", pdf])
+    assert samples["renderer_job_duration_seconds_sum", pdf] > 0
+
+
+async def test_openapi_document_describes_the_api(client: Client) -> None:
+    response = await client.get("/openapi.json")
+
+    document = await response.json()
+    assert document["openapi"].startswith("3.1")
+    assert set(document["paths"]) == {"/v1/reports", "/v1/pdf", "/healthz", "/metrics", "/openapi.json"}
+    reports = document["paths"]["/v1/reports"]["post"]
+    assert reports["security"] == [{"bearer": []}]
+    assert reports["requestBody"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/ReportData"
+    }
+    assert {"200", "401", "413", "422", "503", "504"} <= set(reports["responses"])
+    assert "Retry-After" in reports["responses"]["503"]["headers"]
+    assert document["paths"]["/v1/pdf"]["post"]["parameters"][0]["name"] == "javascript"
+    assert all(document["paths"][path]["get"]["security"] == [] for path in ("/healthz", "/metrics", "/openapi.json"))
+    error = document["components"]["schemas"]["Error"]["properties"]["error"]
+    assert error["required"] == ["code", "message", "field"]
+
+
+async def test_openapi_report_schema_follows_the_model(client: Client) -> None:
+    document = await (await client.get("/openapi.json")).json()
+
+    schemas = document["components"]["schemas"]
+    expected = ReportData.model_json_schema(ref_template="#/components/schemas/{model}")
+    for name, schema in expected.pop("$defs", {}).items():
+        assert schemas[name] == schema
+    assert schemas["ReportData"] == expected
+    assert set(_refs(document)) <= {f"#/components/schemas/{name}" for name in schemas}
+
+
+def _refs(node: object) -> list[str]:
+    """Every `$ref` in a JSON document."""
+    if isinstance(node, dict):
+        own = [node["$ref"]] if isinstance(node.get("$ref"), str) else []
+        return own + [ref for value in node.values() for ref in _refs(value)]
+    if isinstance(node, list):
+        return [ref for value in node for ref in _refs(value)]
+    return []

@@ -1,0 +1,86 @@
+"""The Printer's pool against a real Chromium: repeatable output, the cap, the deadline, clean reuse."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from crb.report import ReportData
+from crb.settings import Settings
+from renderer.pdf import report_html
+from renderer.pool import PoolLimits, Printer
+from tests.renderer.service import busy_script, eventually, pdf_text
+
+pytestmark = pytest.mark.browser
+
+PDF_DATE = re.compile(rb"\(D:[0-9+\-Z']+\)")
+
+
+def _chromium(data_dir: Path) -> str | None:
+    return Settings.from_env({"DATA_DIR": str(data_dir), "RENDERER_TOKEN": "t"}).chromium_path
+
+
+@pytest.fixture(scope="module")
+async def printer(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Printer]:
+    """One page, so that every job reuses the page of the job before."""
+    printer = Printer(_chromium(tmp_path_factory.mktemp("data")), PoolLimits(pages=1))
+    await printer.start()
+    yield printer
+    await printer.close()
+
+
+async def test_same_report_same_pdf_apart_from_dates(printer: Printer, report: ReportData) -> None:
+    first = await printer.print_html(report_html(report))
+    second = await printer.print_html(report_html(report))
+
+    assert PDF_DATE.search(first)
+    assert PDF_DATE.sub(b"", first) == PDF_DATE.sub(b"", second)
+
+
+async def test_never_more_jobs_at_once_than_pages(printer: Printer) -> None:
+    seen: list[int] = []
+
+    async def watch() -> None:
+        while True:
+            seen.append(printer.stats().printing)
+            await asyncio.sleep(0.002)
+
+    watcher = asyncio.ensure_future(watch())
+    pdfs = await asyncio.gather(*(printer.print_html(f"<p>job {i}</p>") for i in range(6)))
+    watcher.cancel()
+
+    assert max(seen) <= 1
+    assert [pdf_text(pdf) for pdf in pdfs] == [[f"job {i}"] for i in range(6)]
+
+
+async def test_the_deadline_counts_the_wait_for_a_page(printer: Printer) -> None:
+    holder = asyncio.ensure_future(printer.print_html(busy_script(1.0), javascript=True))
+
+    async def printing() -> bool:
+        return printer.stats().printing > 0
+
+    await eventually(printing)
+
+    with pytest.raises(TimeoutError):
+        await printer.print_html("<p>in the queue</p>", timeout_s=0.3)
+
+    assert pdf_text(await holder) == ["slow job"]
+
+
+async def test_a_refresh_left_by_one_job_never_reaches_the_next(printer: Printer) -> None:
+    await printer.print_html('<meta http-equiv="refresh" content="2;url=http://127.0.0.1:9/"><p>first</p>')
+    await asyncio.sleep(2.5)  # past the refresh, had it not been cancelled
+
+    second = await printer.print_html("<p>second</p>")
+
+    assert pdf_text(second) == ["second"]
+    assert printer.stats().pages_replaced.get("dirty", 0) == 0
+
+
+async def test_printing_before_start_is_an_error() -> None:
+    with pytest.raises(RuntimeError, match="start"):
+        await Printer().print_html("<p>x</p>")
