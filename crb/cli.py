@@ -31,6 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("report-schema", help="print the report data's JSON Schema (the renderer's input contract)")
     commands.add_parser("migrate", help="apply supabase/migrations/ to DATABASE_URL (or the embedded Postgres)")
     commands.add_parser("up", help="run Postgres, Redis, edge, renderer and worker together (make run)")
+    commands.add_parser("doctor", help="check the configuration against the real services and say what is wrong")
     args = parser.parse_args(argv)
     try:
         settings = Settings.from_env()
@@ -101,6 +102,17 @@ def _up(settings: Settings, args: argparse.Namespace) -> int:
     return run_all(settings, dict(os.environ))
 
 
+def _doctor(settings: Settings, args: argparse.Namespace) -> int:
+    from crb.doctor import run_checks
+
+    findings = asyncio.run(run_checks(settings))
+    for finding in findings:
+        print(finding.line())
+    failing = [f for f in findings if not f.ok]
+    print(f"{len(failing)} problem(s) found" if failing else "all good")
+    return 1 if failing else 0
+
+
 _COMMANDS = {
     "quiz": _quiz,
     "analyse": _analyse,
@@ -108,6 +120,7 @@ _COMMANDS = {
     "report-schema": _report_schema,
     "migrate": _migrate,
     "up": _up,
+    "doctor": _doctor,
 }
 
 if __name__ == "__main__":

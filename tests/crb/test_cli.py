@@ -43,3 +43,22 @@ def test_report_schema(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["report-schema"]) == 0
 
     assert json.loads(capsys.readouterr().out)["title"] == "ReportData"
+
+
+def test_doctor_says_what_is_wrong_and_exits_non_zero(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    database_url: str,
+    redis_url: str,
+) -> None:
+    for name, value in {
+        "DATA_DIR": str(tmp_path),
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "RENDERER_URL": "http://127.0.0.1:9",
+    }.items():
+        monkeypatch.setenv(name, value)
+    assert main(["doctor"]) == 1
+    out = capsys.readouterr().out
+    assert "FAIL  renderer" in out and "ok    postgres" in out and "1 problem(s) found" in out

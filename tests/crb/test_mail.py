@@ -1,0 +1,79 @@
+"""The Postmark adapter against the Postmark-shaped server, and sending each (session, kind) at most once."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+
+import pytest
+
+from crb import emails
+from crb.db import create_pool
+from crb.mail import Attachment, Email, PermanentMailError, PostmarkMailer, TransientMailError
+from crb.settings import Settings
+from tests.fakes.postmark_server import FakePostmark
+
+
+def message(to: str = "owner@example.com") -> Email:
+    return Email(
+        to=to,
+        subject="Hello",
+        text="text",
+        html="<p>html</p>",
+        tag="report-ready",
+        metadata={"session_id": "s1"},
+        attachments=(Attachment("r.pdf", b"%PDF-1.7", "application/pdf"),),
+    )
+
+
+async def test_postmark_payload_and_errors(
+    make_settings: Callable[..., Settings], fake_postmark: tuple[FakePostmark, str]
+) -> None:
+    fake, url = fake_postmark
+    mailer = PostmarkMailer(
+        make_settings(POSTMARK_SERVER_TOKEN=fake.token, POSTMARK_API_BASE=url, EMAIL_FROM="CRB <reports@example.com>")
+    )
+    assert await mailer.send(message())
+    [sent] = fake.sent
+    assert (sent["From"], sent["MessageStream"], sent["Tag"]) == (
+        "CRB <reports@example.com>",
+        "outbound",
+        "report-ready",
+    )
+    assert fake.attachments(sent) == [("r.pdf", "application/pdf", b"%PDF-1.7")]
+    fake.inactive.add("gone@example.com")
+    with pytest.raises(PermanentMailError, match="406"):
+        await mailer.send(message("gone@example.com"))
+    fake.fail_next = 1
+    with pytest.raises(TransientMailError):
+        await mailer.send(message())
+
+
+async def test_send_once_records_attempts_and_never_repeats(
+    make_settings: Callable[..., Settings], fake_postmark: tuple[FakePostmark, str], database_url: str
+) -> None:
+    fake, url = fake_postmark
+    mailer = PostmarkMailer(make_settings(POSTMARK_SERVER_TOKEN=fake.token, POSTMARK_API_BASE=url))
+    pool = await create_pool(database_url)
+    sid = uuid.uuid4()
+    await pool.execute("insert into quiz_sessions (id, token_hash, quiz_version) values ($1, 'x', 'v')", sid)
+    try:
+        fake.fail_next = 1
+        with pytest.raises(TransientMailError):
+            await emails.send_once(pool, mailer, sid, "report_ready", message())
+        assert await emails.send_once(pool, mailer, sid, "report_ready", message())  # a retry after a failure
+        assert not await emails.send_once(pool, mailer, sid, "report_ready", message())  # never twice
+        fake.inactive.add("gone@example.com")
+        assert not await emails.send_once(pool, mailer, sid, "follow_up", message("gone@example.com"))
+        assert not await emails.send_once(pool, mailer, sid, "follow_up", message("gone@example.com"))
+        rows = {r["kind"]: r for r in await pool.fetch("select * from emails where session_id = $1", sid)}
+        assert (rows["report_ready"]["status"], rows["report_ready"]["attempts"]) == ("sent", 2)
+        assert (rows["follow_up"]["status"], rows["follow_up"]["attempts"]) == ("rejected", 1)
+        assert len(fake.sent) == 1
+    finally:
+        await pool.close()
+
+
+def test_a_pdf_too_big_for_postmark_goes_as_a_link() -> None:
+    assert emails.fits_as_attachment(5 * 1024 * 1024)
+    assert not emails.fits_as_attachment(8 * 1024 * 1024)  # 8 MB is 10.7 MB once base64-encoded
