@@ -172,7 +172,8 @@ class Supervisor:
             try:
                 self._gen = await self._launch()
             except Exception as exc:
-                log.exception("could not launch Chromium (%s)", self._executable_path or "Playwright's own")
+                where = self._executable_path or "Playwright's own"
+                log.exception("could not launch Chromium (%s); CHROMIUM_PATH names the binary", where)
                 raise BrowserUnavailable("Chromium could not be started") from exc
             if reason is not None:
                 self.restarts[reason] += 1
