@@ -20,7 +20,7 @@ from renderer.admission import Admission
 from renderer.errors import ApiError, error_middleware
 from renderer.metrics import CONTENT_TYPE, Metrics
 from renderer.openapi import openapi_document
-from renderer.pdf import count_pages, report_html
+from renderer.pdf import count_pages, report_html, with_report_info
 from renderer.pool import PoolLimits, Printer
 
 log = logging.getLogger(__name__)
@@ -114,7 +114,7 @@ async def post_report(request: web.Request) -> web.Response:
         report = ReportData.model_validate(await _json_body(request))
         async with _job(app):
             html = await asyncio.get_running_loop().run_in_executor(app[CHART_THREAD], report_html, report)
-            pdf = await app[PRINTER].print_html(html, timeout_s=None)
+            pdf = with_report_info(await app[PRINTER].print_html(html, timeout_s=None), report)
     return _pdf_response(pdf)
 
 

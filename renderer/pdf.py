@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import re
-
+from crb.rendering import count_pages
 from crb.report import ReportData
 from crb.settings import Settings
 from renderer.charts import build_charts
 from renderer.html import render_html
+from renderer.pdfinfo import set_info
 from renderer.pool import PoolLimits, Printer
 
-# A page object in Chromium's (Skia's) PDF output: `/Type /Page`, not `/Type /Pages`.
-_PAGE_OBJECT = re.compile(rb"/Type\s*/Page(?![A-Za-z])")
+__all__ = ["count_pages", "render_report_pdf", "report_html", "with_report_info"]
 
 
 def report_html(report: ReportData) -> str:
@@ -19,9 +18,18 @@ def report_html(report: ReportData) -> str:
     return render_html(report, build_charts(report))
 
 
-def count_pages(pdf: bytes) -> int:
-    """Pages in a PDF written by Chromium, which keeps page dictionaries uncompressed."""
-    return len(_PAGE_OBJECT.findall(pdf))
+def with_report_info(pdf: bytes, report: ReportData) -> bytes:
+    """The report's PDF with its title, author, subject and creator set (Chromium sets only the title)."""
+    return set_info(
+        pdf,
+        {
+            "Title": f"AI readiness report: {report.company_name}",
+            "Author": "CRB Analyser",
+            "Subject": f"AI cost / risk / benefit analysis for {report.company_name} ({report.tier_name})",
+            "Creator": "CRB Analyser renderer",
+            "Producer": "Chromium (Skia/PDF)",
+        },
+    )
 
 
 async def render_report_pdf(report: ReportData, settings: Settings) -> bytes:
@@ -29,6 +37,7 @@ async def render_report_pdf(report: ReportData, settings: Settings) -> bytes:
     printer = Printer(settings.chromium_path, PoolLimits(pages=1, page_timeout_s=settings.renderer_job_timeout_s))
     await printer.start()
     try:
-        return await printer.print_html(report_html(report), timeout_s=settings.renderer_job_timeout_s)
+        pdf = await printer.print_html(report_html(report), timeout_s=settings.renderer_job_timeout_s)
+        return with_report_info(pdf, report)
     finally:
         await printer.close()

@@ -31,6 +31,8 @@ def assert_is_the_report(pdf: bytes) -> None:
     assert pdf.startswith(b"%PDF")
     pages, text = pdf_text(pdf)
     assert pages >= 2
+    meta = pypdf.PdfReader(io.BytesIO(pdf)).metadata
+    assert meta is not None and meta.author == "CRB Analyser" and ANSWERS["company_name"] in (meta.subject or "")
     assert ANSWERS["company_name"] in text
     assert "Executive summary" in text
 
