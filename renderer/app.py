@@ -18,6 +18,7 @@ from crb.report import ReportData
 from crb.settings import Settings
 from renderer.admission import Admission
 from renderer.errors import ApiError, error_middleware
+from renderer.html import font_css
 from renderer.metrics import CONTENT_TYPE, Metrics
 from renderer.openapi import openapi_document
 from renderer.pdf import count_pages, report_html, with_report_info
@@ -77,6 +78,8 @@ async def chart_thread_ctx(app: web.Application) -> AsyncIterator[None]:
     # One thread, off the event loop: charts use matplotlib.rc_context, which changes process-wide settings.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="charts") as executor:
         app[CHART_THREAD] = executor
+        # Build the embedded font subset (about a second, once per process) before the first report needs it.
+        await asyncio.get_running_loop().run_in_executor(executor, font_css)
         yield
 
 
