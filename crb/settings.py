@@ -240,3 +240,14 @@ def _local_secret_key(data_dir: Path) -> Secret:
 
 def _find_chromium() -> str | None:
     return next((p for p in DEFAULT_CHROMIUM_PATHS if Path(p).exists()), None)
+
+
+def service_settings(service: str) -> Settings:
+    """What each service's `__main__` starts with: logging set up, and the settings, or exit naming the problem."""
+    import logging
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        return Settings.from_env()
+    except ConfigError as exc:
+        raise SystemExit(f"{service}: {exc}") from None

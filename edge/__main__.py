@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
-import logging
-
 from aiohttp import web
 
-from crb.settings import ConfigError, Settings
+from crb.settings import service_settings
 from edge.app import create_app
 
 
 def main() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    try:
-        settings = Settings.from_env()
-    except ConfigError as exc:
-        raise SystemExit(f"edge: {exc}") from None
+    settings = service_settings("edge")
     web.run_app(create_app(settings), host=settings.edge_host, port=settings.edge_port, access_log_format="%r %s %Tfs")
 
 
