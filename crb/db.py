@@ -16,7 +16,15 @@ async def _init(conn: Any) -> None:
         await conn.set_type_codec(kind, encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
 
 
+async def _keep_session(conn: Any) -> None:
+    """Release without asyncpg's default reset query (a round trip per release, so per request).
+
+    asyncpg still rolls back an unfinished transaction; we keep no other session state: no LISTEN, no
+    `SET` outside a transaction, only transaction-scoped advisory locks.
+    """
+
+
 async def create_pool(dsn: str, *, max_size: int = 10) -> Pool:
     """A pool whose connections speak JSON for json and jsonb."""
-    pool = await asyncpg.create_pool(dsn, min_size=1, max_size=max_size, init=_init)
+    pool = await asyncpg.create_pool(dsn, min_size=1, max_size=max_size, init=_init, reset=_keep_session)
     return cast(Pool, pool)

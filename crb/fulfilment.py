@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
+
+import asyncpg
 
 from crb import outbox
 from crb.db import Connection
@@ -50,59 +53,153 @@ def report_job(report_id: uuid.UUID) -> outbox.Job:
     return outbox.Job("generate_report", report_job_id(report_id), (str(report_id),))
 
 
+# One statement, atomic without a transaction of its own, for a batch of payments (a round trip counts:
+# webhooks arrive in bursts). Each session appears at most once per batch. Sessions are locked in id
+# order, so two batches never deadlock; the conditional update then means that of any number of
+# concurrent calls for a session exactly one finds it still open for checkout, and the others change
+# nothing. An event stored before changes nothing at all. A refund that arrived before the payment it
+# refunds is applied at once: a full one means no report and no payment confirmation, only the refund's;
+# a partial one keeps the report. The outcome of each row comes back in the batch's order.
 _FULFIL = """
-with paid as (
-    update quiz_sessions set status = 'paid', paid_at = now(), updated_at = now(),
-        stripe_checkout_session_id = $2, stripe_payment_intent_id = $3, amount_total = $4, currency = $5,
-        last_checkout_event = null, last_checkout_event_at = null
-    where id = $1 and status = any($6::text[]) returning id
+with batch as (
+    select * from unnest($1::uuid[], $2::text[], $3::text[], $4::int[], $5::text[], $6::uuid[],
+                         $7::text[], $8::text[], $9::boolean[], $10::text[], $11::bigint[])
+        with ordinality as b(session_id, checkout_id, payment_intent_id, amount_total, currency, report_id,
+                             event_id, event_type, livemode, payload, created, n)
+), seen as (  -- every lookup goes by key from the batch's own ids: the cost never grows with the tables
+    select id from stripe_events where id = any($7::text[])
+), fresh as (
+    select * from batch where event_id is null or event_id not in (select id from seen)
+), sessions as (
+    select id from quiz_sessions where id = any($1::uuid[])
+), locked as (  -- the batch's sessions, in id order; the update below checks their status
+    select id from quiz_sessions where id = any($1::uuid[]) order by id for update
 ), early_refund as (
-    select max((payload -> 'data' -> 'object' ->> 'amount_refunded')::int) as refunded,
-           max((payload -> 'data' -> 'object' ->> 'amount')::int) as amount
+    select payload -> 'data' -> 'object' ->> 'payment_intent' as payment_intent_id,
+           max((payload -> 'data' -> 'object' ->> 'amount_refunded')::int) as refunded,
+           max((payload -> 'data' -> 'object' ->> 'amount')::int) as charged
     from stripe_events
-    where type = 'charge.refunded' and payload -> 'data' -> 'object' ->> 'payment_intent' = $3
+    where type = 'charge.refunded' and payload -> 'data' -> 'object' ->> 'payment_intent' = any($3::text[])
+    group by 1
+), paid as (
+    update quiz_sessions s set
+        status = case when r.refunded >= coalesce(nullif(f.amount_total, 0), r.charged) then 'refunded' else 'paid' end,
+        refund_amount = coalesce(r.refunded, 0), paid_at = now(), updated_at = now(),
+        stripe_checkout_session_id = f.checkout_id, stripe_payment_intent_id = f.payment_intent_id,
+        amount_total = f.amount_total, currency = f.currency, last_checkout_event = null, last_checkout_event_at = null
+    from fresh f join locked l on l.id = f.session_id
+        left join early_refund r on r.payment_intent_id = f.payment_intent_id
+    where s.id = f.session_id and s.status = any($12::text[])
+    returning s.id, s.status, f.report_id
 ), report as (
     insert into reports (id, session_id, version, status)
-    select $7, id, 1, 'pending' from paid where coalesce((select refunded from early_refund), 0) < $4
-    returning id
+    select report_id, id, 1, 'pending' from paid where status = 'paid'
 ), jobs as (
     insert into job_outbox (job_id, function, args)
     select j.job_id, j.function, j.args::jsonb
-    from unnest($8::text[], $9::text[], $10::text[]) as j(job_id, function, args)
-    where exists (select 1 from report)
+    from unnest($13::uuid[], $14::text[], $15::text[], $16::text[], $17::text[])
+        as j(session_id, when_status, job_id, function, args)
+    join paid p on p.id = j.session_id and p.status = j.when_status
     on conflict (job_id) do nothing
+), outcome as (
+    select f.n, f.event_id, s.id as session_id,
+        case when f.session_id in (select id from paid) then 'fulfilled'
+             when s.id is not null then 'already_fulfilled' else 'unknown_session' end as outcome
+    from fresh f left join sessions s on s.id = f.session_id
+), event as (
+    insert into stripe_events (id, type, livemode, outcome, session_id, payload, created_at)
+    select f.event_id, f.event_type, f.livemode, o.outcome, o.session_id, f.payload::jsonb, to_timestamp(f.created)
+    from fresh f join outcome o on o.n = f.n
+    where f.event_id is not null
 )
-select (select id from paid) as paid, refunded, amount from early_refund
+select coalesce(o.outcome, 'duplicate') as outcome from batch b left join outcome o on o.n = b.n order by b.n
 """
 
 
-async def fulfil(conn: Connection, paid: PaidCheckout) -> bool:
-    """Mark the session paid and queue the confirmation email and the report, in the caller's transaction.
+@dataclass(frozen=True)
+class StoredEvent:
+    """A verified Stripe event as `stripe_events` keeps it."""
 
-    One statement (a round trip counts: webhooks arrive in bursts): the conditional update takes the row
-    lock, so of any number of concurrent calls exactly one finds the session still open for checkout; the
-    others change nothing and return False. A full refund that arrived before this payment was seen means
-    no report and no confirmation; any refund seen early is applied at once.
-    """
-    assert conn.is_in_transaction(), "fulfil() must run inside the caller's transaction"
-    report_id = uuid.uuid4()
-    jobs = (email_job(paid.session_id, "payment_confirmation"), report_job(report_id))
-    row = await conn.fetchrow(
-        _FULFIL,
-        paid.session_id,
-        paid.checkout_id,
-        paid.payment_intent_id,
-        paid.amount_total,
-        paid.currency,
+    id: str
+    type: str
+    livemode: bool
+    created: int
+    payload: str
+
+
+Payment = tuple[PaidCheckout, StoredEvent | None]  # a payment, and the event that brought it (if any)
+
+
+def _fulfil_args(batch: Sequence[Payment]) -> list[object]:
+    columns: list[list[object]] = [[] for _ in range(11)]
+    job_rows: list[tuple[uuid.UUID, str, outbox.Job]] = []
+    for paid, event in batch:
+        report_id = uuid.uuid4()
+        row: tuple[object, ...] = (
+            paid.session_id,
+            paid.checkout_id,
+            paid.payment_intent_id,
+            paid.amount_total,
+            paid.currency,
+            report_id,
+        ) + ((event.id, event.type, event.livemode, event.payload, event.created) if event else (None,) * 5)
+        for column, value in zip(columns, row, strict=True):
+            column.append(value)
+        job_rows += [  # queued if the session ends in this status
+            (paid.session_id, "paid", email_job(paid.session_id, "payment_confirmation")),
+            (paid.session_id, "paid", report_job(report_id)),
+            (paid.session_id, "refunded", email_job(paid.session_id, "refund_confirmation")),
+        ]
+    job_ids, functions, args = outbox.columns(tuple(job for _, _, job in job_rows))
+    return [
+        *columns,
         list(OPEN_FOR_CHECKOUT),
-        report_id,
-        *outbox.columns(jobs),
-    )
-    if row["paid"] is None:
-        return False
-    if row["refunded"] is not None:
-        await _apply_refund(conn, paid.session_id, Refund(paid.payment_intent_id, None, row["amount"], row["refunded"]))
-    return True
+        [session_id for session_id, _, _ in job_rows],
+        [status for _, status, _ in job_rows],
+        job_ids,
+        functions,
+        args,
+    ]
+
+
+def _rounds(payments: Sequence[Payment]) -> list[list[int]]:
+    """Positions split so that no round names a session twice (the k-th payment of each session in round k)."""
+    rounds: list[list[int]] = []
+    seen: dict[uuid.UUID, int] = {}
+    for i, (paid, _) in enumerate(payments):
+        k = seen[paid.session_id] = seen.get(paid.session_id, -1) + 1
+        if k == len(rounds):
+            rounds.append([])
+        rounds[k].append(i)
+    return rounds
+
+
+async def fulfil_many(conn: Connection, payments: Sequence[Payment]) -> list[str]:
+    """Fulfil each payment once and store the event that brought it; the outcome of each, in order.
+
+    'fulfilled' for the call that marked the session paid and queued its confirmation email and report,
+    'already_fulfilled' when it was paid before, 'unknown_session', or 'duplicate' for an event stored before.
+    Any number of calls, in any order, at the same time, fulfil once (see `_FULFIL`).
+    """
+    outcomes = [""] * len(payments)
+    for positions in _rounds(payments):
+        batch = [payments[i] for i in positions]
+        try:
+            rows = await conn.fetch(_FULFIL, *_fulfil_args(batch))
+            results = [str(r["outcome"]) for r in rows]
+        except asyncpg.UniqueViolationError as e:
+            if e.constraint_name != "stripe_events_pkey":
+                raise
+            # An event of this batch was stored meanwhile by another delivery, which undid the whole batch.
+            results = ["duplicate"] if len(batch) == 1 else [(await fulfil_many(conn, [p]))[0] for p in batch]
+        for i, outcome in zip(positions, results, strict=True):
+            outcomes[i] = outcome
+    return outcomes
+
+
+async def fulfil(conn: Connection, paid: PaidCheckout) -> bool:
+    """Mark the session paid and queue the confirmation email and the report, once: True for the call that did."""
+    return (await fulfil_many(conn, [(paid, None)]))[0] == "fulfilled"
 
 
 async def queue_report(conn: Connection, session_id: uuid.UUID) -> uuid.UUID:

@@ -10,6 +10,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from arq.connections import ArqRedis
+from arq.constants import job_key_prefix, result_key_prefix
+from arq.jobs import serialize_job
+from arq.utils import timestamp_ms
 
 from crb.db import Connection, Pool
 
@@ -40,6 +43,35 @@ async def add(conn: Connection, *jobs: Job) -> None:
     )
 
 
+# arq's `enqueue_job` for a whole batch in one round trip instead of three per job, with its rules: a job
+# whose id is queued, running or has a result is left alone, and a new one expires after arq's default
+# (https://github.com/python-arq/arq/blob/main/arq/connections.py, `enqueue_job`).
+# KEYS: the queue, then each job's job key and result key; ARGV: expiry (ms), score, each job's id and body.
+_ENQUEUE_BATCH = """
+local added = 0
+for i = 2, #KEYS, 2 do
+    local n = i + 1
+    if redis.call('exists', KEYS[i], KEYS[i + 1]) == 0 then
+        redis.call('psetex', KEYS[i], ARGV[1], ARGV[n + 1])
+        redis.call('zadd', KEYS[1], ARGV[2], ARGV[n])
+        added = added + 1
+    end
+end
+return added
+"""
+
+
+async def enqueue_batch(redis: ArqRedis, queue_name: str, jobs: list[Job]) -> int:
+    """Queue jobs under their own ids, as arq's `enqueue_job` would each; returns how many were new."""
+    now = timestamp_ms()
+    keys: list[str] = [queue_name]
+    argv: list[str | int | bytes] = [redis.expires_extra_ms, now]
+    for job in jobs:
+        keys += [job_key_prefix + job.job_id, result_key_prefix + job.job_id]
+        argv += [job.job_id, serialize_job(job.function, job.args, {}, None, now, serializer=redis.job_serializer)]
+    return int(await redis.register_script(_ENQUEUE_BATCH)(keys=keys, args=argv))
+
+
 async def relay(pool: Pool, redis: ArqRedis, queue_name: str) -> int:
     """Push pending outbox rows to Redis under their own job ids; safe to run anywhere, any number of times."""
     relayed = 0
@@ -50,9 +82,10 @@ async def relay(pool: Pool, redis: ArqRedis, queue_name: str) -> int:
                 " order by id limit $1 for update skip locked",
                 RELAY_BATCH,
             )
-            for row in rows:
-                await redis.enqueue_job(row["function"], *row["args"], _job_id=row["job_id"], _queue_name=queue_name)
             if rows:
+                await enqueue_batch(
+                    redis, queue_name, [Job(r["function"], r["job_id"], tuple(r["args"])) for r in rows]
+                )
                 await conn.execute(
                     "update job_outbox set enqueued_at = now() where id = any($1::bigint[])",
                     [r["id"] for r in rows],

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 
 import aiohttp
 from aiohttp import web
@@ -13,7 +13,9 @@ from arq import create_pool as create_arq_pool
 from arq.connections import RedisSettings
 
 from crb import embedded, outbox
+from crb.batching import Batcher
 from crb.db import create_pool
+from crb.fulfilment import Payment, fulfil_many
 from crb.outbox import Relay
 from crb.payments import gateway_for
 from crb.renderer_client import RendererClient
@@ -22,7 +24,7 @@ from crb.storage import store_for
 from edge import admin, checkout, downloads, offline, sessions, site, unsubscribe, webhooks
 from edge.cors import cors
 from edge.errors import json_errors
-from edge.keys import ARQ, GATEWAY, HTTP, POOL, RELAY, RENDERER, SETTINGS, STORE
+from edge.keys import ARQ, GATEWAY, HTTP, PAYMENTS, POOL, RELAY, RENDERER, SETTINGS, STORE
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +34,7 @@ MAX_BODY_BYTES = 256 * 1024  # quiz answers and Stripe events are small
 def create_app(settings: Settings) -> web.Application:
     app = web.Application(middlewares=[cors, json_errors, admin.admin_only], client_max_size=MAX_BODY_BYTES)
     app[SETTINGS] = settings
-    app.cleanup_ctx.extend([_database, _queue, _relay, _http, _gateway, _store])
+    app.cleanup_ctx.extend([_database, _queue, _relay, _payments, _http, _gateway, _store])
     app.router.add_routes(routes(settings))
     return app
 
@@ -95,6 +97,21 @@ async def _relay(app: web.Application) -> AsyncIterator[None]:
         await outbox.relay(app[POOL], app[ARQ], app[SETTINGS].queue_name)  # hand over what is pending
     except Exception:  # the worker's relay cron hands it over instead
         log.exception("final outbox relay at shutdown failed")
+
+
+async def _payments(app: web.Application) -> AsyncIterator[None]:
+    pool = app[POOL]
+
+    async def fulfil_batch(payments: Sequence[Payment]) -> list[str]:
+        async with pool.acquire() as conn:
+            return await fulfil_many(conn, payments)
+
+    # Paid checkout events share statements: up to four in flight, of at most 25 payments each. On two
+    # cores this took the webhook benchmark from 0.19 of a bare handler's rate (one statement per event)
+    # to about 0.4; one lane of 50 gave about 0.3 (see the README's Benchmarks).
+    app[PAYMENTS] = batcher = Batcher(fulfil_batch, max_batch=25, lanes=4)
+    yield
+    await batcher.close()
 
 
 async def _http(app: web.Application) -> AsyncIterator[None]:

@@ -83,7 +83,7 @@ async def catch_up(request: web.Request, row: Any) -> Any:
         return row
     paid = PaidCheckout(row["id"], state.id, state.payment_intent, state.amount_total or 0, state.currency or "eur")
     pool = request.app[POOL]
-    async with pool.acquire() as conn, conn.transaction():
+    async with pool.acquire() as conn:
         fulfilled = await fulfil(conn, paid)
     if fulfilled:
         log.info("session %s fulfilled from the status read, before its webhook", row["id"])

@@ -6,7 +6,9 @@ import aiohttp
 from aiohttp import web
 from arq.connections import ArqRedis
 
+from crb.batching import Batcher
 from crb.db import Pool
+from crb.fulfilment import Payment
 from crb.outbox import Relay
 from crb.payments import PaymentGateway
 from crb.renderer_client import RendererClient
@@ -21,3 +23,4 @@ STORE = web.AppKey("store", ReportStore)
 HTTP = web.AppKey("http", aiohttp.ClientSession)
 RELAY = web.AppKey("relay", Relay)
 RENDERER = web.AppKey("renderer", RendererClient)
+PAYMENTS: web.AppKey[Batcher[Payment, str]] = web.AppKey("payments")  # paid checkout events, fulfilled in batches

@@ -11,7 +11,13 @@ from pydantic import ValidationError
 
 from crb.db import Connection
 from crb.errors import BadRequest
-from crb.fulfilment import PaidCheckout, Refund, fulfil, record_checkout_problem, record_refund
+from crb.fulfilment import (
+    PaidCheckout,
+    Refund,
+    StoredEvent,
+    record_checkout_problem,
+    record_refund,
+)
 from crb.settings import Settings
 from crb.stripe_events import (
     CheckoutSessionObject,
@@ -21,7 +27,7 @@ from crb.stripe_events import (
     parse_event,
     payment_intent,
 )
-from edge.keys import POOL, RELAY, SETTINGS
+from edge.keys import PAYMENTS, POOL, RELAY, SETTINGS
 
 log = logging.getLogger(__name__)
 
@@ -52,8 +58,7 @@ async def stripe_webhook(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS]
     payload = await request.read()
     event = verify(settings, payload, request.headers.get("Stripe-Signature"))
-    async with request.app[POOL].acquire() as conn, conn.transaction():
-        outcome = await record_and_apply(conn, event, payload, expected_livemode(settings))
+    outcome = await record_and_apply(request.app, event, payload)
     if outcome in QUEUES_JOBS:
         request.app[RELAY].nudge()
     log.info("stripe event %s (%s): %s", event.id, event.type, outcome)
@@ -68,16 +73,45 @@ def expected_livemode(settings: Settings) -> bool:
     return key is not None and "_live_" in key.value
 
 
-async def record_and_apply(conn: Connection, event: StripeEvent, payload: bytes, livemode: bool) -> str:
-    """Store the event by id and apply its effect in the caller's transaction; a duplicate does nothing."""
+async def record_and_apply(app: web.Application, event: StripeEvent, payload: bytes) -> str:
+    """Store the event by id in one transaction with its effect; a duplicate is acknowledged and does nothing."""
+    stored = StoredEvent(event.id, event.type, event.livemode, event.created, payload.decode("utf-8"))
+    livemode = expected_livemode(app[SETTINGS])
+    paid = paid_checkout(event) if event.livemode == livemode else None
+    if paid is not None:  # most events: fulfilled in one statement with any others arriving meanwhile
+        return await app[PAYMENTS].submit((paid, stored))
+    async with app[POOL].acquire() as conn, conn.transaction():
+        return await _record_then_apply(conn, stored, event, livemode)
+
+
+def paid_checkout(event: StripeEvent) -> PaidCheckout | None:
+    """The payment a paid checkout event brings, if this is one and it names its quiz session."""
+    if event.type not in ("checkout.session.completed", "checkout.session.async_payment_succeeded"):
+        return None
+    try:
+        checkout = checkout_session(event)
+    except ValidationError:
+        return None  # stored as unreadable by the general path
+    if checkout.payment_status not in ("paid", "no_payment_required") or checkout.quiz_session_id is None:
+        return None
+    return PaidCheckout(
+        checkout.quiz_session_id,
+        checkout.id,
+        checkout.payment_intent,
+        checkout.amount_total or 0,
+        checkout.currency or "eur",
+    )
+
+
+async def _record_then_apply(conn: Connection, stored: StoredEvent, event: StripeEvent, livemode: bool) -> str:
     inserted = await conn.fetchval(
         "insert into stripe_events (id, type, livemode, outcome, payload, created_at)"
         " values ($1, $2, $3, 'pending', $4::text::jsonb, to_timestamp($5)) on conflict (id) do nothing returning id",
-        event.id,
-        event.type,
-        event.livemode,
-        payload.decode("utf-8"),
-        event.created,
+        stored.id,
+        stored.type,
+        stored.livemode,
+        stored.payload,
+        stored.created,
     )
     if inserted is None:
         return "duplicate"
@@ -105,7 +139,7 @@ async def apply(conn: Connection, event: StripeEvent) -> tuple[str, uuid.UUID | 
     """What each event type does; every type not named here is stored and acknowledged."""
     match event.type:
         case "checkout.session.completed" | "checkout.session.async_payment_succeeded":
-            return await _paid_or_waiting(conn, checkout_session(event))
+            return await _unpaid(conn, checkout_session(event))  # paid ones take `fulfil_for_event`
         case "checkout.session.expired" | "checkout.session.async_payment_failed":
             checkout = checkout_session(event)
             problem = "expired" if event.type.endswith("expired") else "async_payment_failed"
@@ -124,19 +158,12 @@ async def apply(conn: Connection, event: StripeEvent) -> tuple[str, uuid.UUID | 
             return "ignored", None
 
 
-async def _paid_or_waiting(conn: Connection, checkout: CheckoutSessionObject) -> tuple[str, uuid.UUID | None]:
+async def _unpaid(conn: Connection, checkout: CheckoutSessionObject) -> tuple[str, uuid.UUID | None]:
+    """A completed checkout that has not paid yet (a delayed method) waits for the async result."""
     session_id = checkout.quiz_session_id
     if session_id is None:
         return "unknown_session", None
-    if checkout.payment_status not in ("paid", "no_payment_required"):
-        return await _problem(conn, session_id, "awaiting_payment")
-    paid = PaidCheckout(
-        session_id, checkout.id, checkout.payment_intent, checkout.amount_total or 0, checkout.currency or "eur"
-    )
-    if await fulfil(conn, paid):
-        return "fulfilled", session_id
-    # The rare path: tell an unknown session apart from one that is already paid.
-    return ("already_fulfilled", session_id) if await _exists(conn, session_id) else ("unknown_session", None)
+    return await _problem(conn, session_id, "awaiting_payment")
 
 
 async def _problem(conn: Connection, session_id: uuid.UUID | None, problem: str) -> tuple[str, uuid.UUID | None]:

@@ -200,6 +200,30 @@ async def test_same_event_ten_times_in_a_row_and_ten_at_once(
         assert await db.fetchval("select count(*) from reports where session_id = $1", uuid.UUID(s)) == 1
 
 
+async def test_a_burst_to_two_edges_fulfils_each_session_once(
+    stripe_edge: Any, edge_client: Callable[..., Any], fake_stripe: FakeStripe, db: asyncpg.Connection
+) -> None:
+    """Thirty sessions' events, each delivered to two edges at once (Stripe retrying while the first is
+    still at work), plus a second event per session: the edges batch them, and each session is paid once."""
+    client, _ = stripe_edge
+    other, _ = await edge_client(
+        STRIPE_SECRET_KEY="sk_test_payments", STRIPE_API_BASE=fake_stripe.base_url, STRIPE_WEBHOOK_SECRET=SECRET
+    )
+    sessions = [await started(client) for _ in range(30)]
+    events = [event("checkout.session.completed", fake_stripe.complete(cs)) for _, _, cs in sessions]
+    async_paid = [event("checkout.session.async_payment_succeeded", e["data"]["object"]) for e in events]
+    deliveries = [deliver(edge, e) for e in events for edge in (client, other)]
+    deliveries += [deliver(other, e) for e in async_paid]
+    outcomes = await asyncio.gather(*deliveries)
+    for i, (sid, _, _) in enumerate(sessions):
+        first, second = outcomes[2 * i : 2 * i + 2]
+        assert sorted([first, second]) in (["duplicate", "fulfilled"], ["already_fulfilled", "duplicate"])
+        assert outcomes[60 + i] in ("fulfilled", "already_fulfilled")
+        assert [first, second, outcomes[60 + i]].count("fulfilled") == 1
+        assert await jobs(db, sid) == FULFILLED
+        assert (await row(db, sid))["status"] == "paid"
+
+
 async def test_redirect_then_webhook_fulfils_once(
     stripe_edge: Any, fake_stripe: FakeStripe, db: asyncpg.Connection
 ) -> None:

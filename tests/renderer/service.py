@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import unicodedata
 import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -33,7 +34,8 @@ def settings(data_dir: Path, **renderer: str) -> Settings:
 
 
 def pdf_text(pdf: bytes) -> list[str]:
-    return [page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages]
+    """Each page's text, with ligatures spelt out (Chromium 156 maps "fi" to the single glyph "ﬁ")."""
+    return [unicodedata.normalize("NFKC", page.extract_text()) for page in PdfReader(io.BytesIO(pdf)).pages]
 
 
 async def error_of(response: ClientResponse) -> dict[str, Any]:
