@@ -22,8 +22,8 @@ REGENERABLE = ("failed", "delivered")
 
 @web.middleware
 async def admin_only(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Every /api/admin/ route needs ADMIN_TOKEN as a bearer token (compared in constant time)."""
-    if request.path.startswith("/api/admin/"):
+    """/api/admin/ and /metrics need ADMIN_TOKEN as a bearer token (compared in constant time)."""
+    if request.path.startswith("/api/admin/") or request.path == "/metrics":
         expected = request.app[SETTINGS].admin_token
         given = bearer(request) or ""
         if expected is None:

@@ -21,10 +21,10 @@ from crb.payments import gateway_for
 from crb.renderer_client import RendererClient
 from crb.settings import Settings
 from crb.storage import store_for
-from edge import admin, checkout, downloads, offline, sessions, site, unsubscribe, webhooks
+from edge import admin, checkout, downloads, metrics, offline, sessions, site, unsubscribe, webhooks
 from edge.cors import cors
 from edge.errors import json_errors
-from edge.keys import ARQ, GATEWAY, HTTP, PAYMENTS, POOL, RELAY, RENDERER, SETTINGS, STORE
+from edge.keys import ARQ, GATEWAY, HTTP, METRICS, PAYMENTS, POOL, RELAY, RENDERER, SETTINGS, STORE
 
 log = logging.getLogger(__name__)
 
@@ -32,8 +32,11 @@ MAX_BODY_BYTES = 256 * 1024  # quiz answers and Stripe events are small
 
 
 def create_app(settings: Settings) -> web.Application:
-    app = web.Application(middlewares=[cors, json_errors, admin.admin_only], client_max_size=MAX_BODY_BYTES)
+    app = web.Application(
+        middlewares=[metrics.count_requests, cors, json_errors, admin.admin_only], client_max_size=MAX_BODY_BYTES
+    )
     app[SETTINGS] = settings
+    app[METRICS] = metrics.EdgeMetrics()
     app.cleanup_ctx.extend([_database, _queue, _relay, _payments, _http, _gateway, _store])
     app.router.add_routes(routes(settings))
     return app
@@ -42,6 +45,7 @@ def create_app(settings: Settings) -> web.Application:
 def routes(settings: Settings) -> list[web.AbstractRouteDef]:
     table: list[web.AbstractRouteDef] = [
         web.get("/healthz", health),
+        web.get("/metrics", metrics.metrics),
         web.get("/api/quiz", sessions.get_quiz),
         web.post("/api/sessions", sessions.create_session),
         web.get("/api/sessions/{id}", sessions.get_session),
@@ -103,6 +107,7 @@ async def _payments(app: web.Application) -> AsyncIterator[None]:
     pool = app[POOL]
 
     async def fulfil_batch(payments: Sequence[Payment]) -> list[str]:
+        app[METRICS].payment_batch.observe(len(payments))
         async with pool.acquire() as conn:
             return await fulfil_many(conn, payments)
 

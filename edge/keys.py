@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import aiohttp
 from aiohttp import web
 from arq.connections import ArqRedis
@@ -15,6 +17,9 @@ from crb.renderer_client import RendererClient
 from crb.settings import Settings
 from crb.storage import ReportStore
 
+if TYPE_CHECKING:  # edge.metrics reads these keys
+    from edge.metrics import EdgeMetrics
+
 SETTINGS = web.AppKey("settings", Settings)
 POOL = web.AppKey("pool", Pool)
 ARQ = web.AppKey("arq", ArqRedis)
@@ -23,4 +28,5 @@ STORE = web.AppKey("store", ReportStore)
 HTTP = web.AppKey("http", aiohttp.ClientSession)
 RELAY = web.AppKey("relay", Relay)
 RENDERER = web.AppKey("renderer", RendererClient)
+METRICS: web.AppKey[EdgeMetrics] = web.AppKey("metrics")
 PAYMENTS: web.AppKey[Batcher[Payment, str]] = web.AppKey("payments")  # paid checkout events, fulfilled in batches

@@ -27,7 +27,7 @@ from crb.stripe_events import (
     parse_event,
     payment_intent,
 )
-from edge.keys import PAYMENTS, POOL, RELAY, SETTINGS
+from edge.keys import METRICS, PAYMENTS, POOL, RELAY, SETTINGS
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +59,7 @@ async def stripe_webhook(request: web.Request) -> web.Response:
     payload = await request.read()
     event = verify(settings, payload, request.headers.get("Stripe-Signature"))
     outcome = await record_and_apply(request.app, event, payload)
+    request.app[METRICS].stripe_events.labels(event.type, outcome).inc()
     if outcome in QUEUES_JOBS:
         request.app[RELAY].nudge()
     log.info("stripe event %s (%s): %s", event.id, event.type, outcome)

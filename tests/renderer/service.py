@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import io
-import unicodedata
 import re
+import unicodedata
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
