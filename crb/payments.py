@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 import secrets
+import time
 import uuid
 from dataclasses import dataclass
 from typing import Protocol
@@ -18,6 +20,10 @@ from crb.settings import Settings, Tier
 log = logging.getLogger(__name__)
 
 OFFLINE_PREFIX = "cs_offline_"
+# The success page polls every 2 s while the webhook is on its way, possibly from several tabs: one answer
+# from Stripe serves every status read of a checkout for this long (Stripe allows 100 reads/s in live mode,
+# https://docs.stripe.com/rate-limits).
+RETRIEVE_REUSE_S = 3.0
 
 
 @dataclass(frozen=True)
@@ -70,6 +76,7 @@ class StripeGateway:
             http_client=self._http,
             max_network_retries=2,
         )
+        self._recent: dict[str, tuple[float, asyncio.Future[CheckoutState | None]]] = {}
 
     async def create_checkout(self, request: CheckoutRequest) -> CheckoutSession:
         metadata = {"quiz_session_id": str(request.session_id), "tier": request.tier.id}
@@ -110,6 +117,16 @@ class StripeGateway:
         return CheckoutSession(id=session["id"], url=url)
 
     async def retrieve_checkout(self, checkout_id: str) -> CheckoutState | None:
+        """Stripe's answer, shared by every caller within RETRIEVE_REUSE_S (simultaneous ones included)."""
+        now = time.monotonic()
+        recent = self._recent.get(checkout_id)
+        if recent is None or now - recent[0] >= RETRIEVE_REUSE_S:
+            if len(self._recent) > 1000:  # forget the stale ones now and then
+                self._recent = {k: v for k, v in self._recent.items() if now - v[0] < RETRIEVE_REUSE_S}
+            recent = self._recent[checkout_id] = (now, asyncio.ensure_future(self._retrieve(checkout_id)))
+        return await asyncio.shield(recent[1])
+
+    async def _retrieve(self, checkout_id: str) -> CheckoutState | None:
         try:
             session = await self._client.v1.checkout.sessions.retrieve_async(checkout_id)
         except stripe.StripeError as e:

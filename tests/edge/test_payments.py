@@ -236,6 +236,18 @@ async def test_redirect_then_webhook_fulfils_once(
     assert await jobs(db, sid) == FULFILLED
 
 
+async def test_status_polls_share_one_stripe_lookup(
+    stripe_edge: Any, fake_stripe: FakeStripe, db: asyncpg.Connection
+) -> None:
+    """Several tabs polling while the webhook is on its way cost Stripe one read per few seconds."""
+    client, _ = stripe_edge
+    sid, token, cs = await started(client)
+    at_once = await asyncio.gather(*(client.get(f"/api/sessions/{sid}", headers=auth(token)) for _ in range(5)))
+    after = [await client.get(f"/api/sessions/{sid}", headers=auth(token)) for _ in range(3)]
+    assert {(await s.json())["status"] for s in [*at_once, *after]} == {"checkout"}
+    assert fake_stripe.retrieved == [cs]
+
+
 async def test_webhook_then_redirect_fulfils_once(
     stripe_edge: Any, fake_stripe: FakeStripe, db: asyncpg.Connection
 ) -> None:

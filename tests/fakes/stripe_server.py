@@ -57,6 +57,7 @@ class FakeStripe:
     sessions: dict[str, dict[str, Any]] = field(default_factory=dict)
     by_idempotency_key: dict[str, dict[str, Any]] = field(default_factory=dict)
     requests: list[dict[str, Any]] = field(default_factory=list)
+    retrieved: list[str] = field(default_factory=list)  # the Checkout Session ids asked for, in order
     fail_with: int | None = None
     webhook_endpoints: list[dict[str, Any]] = field(default_factory=list)
 
@@ -96,6 +97,7 @@ class FakeStripe:
         return web.json_response(session)
 
     async def _retrieve(self, request: web.Request) -> web.Response:
+        self.retrieved.append(request.match_info["id"])
         session = self.sessions.get(request.match_info["id"])
         if session is None:
             return _error(404, "invalid_request_error", "No such checkout.session")
