@@ -176,7 +176,7 @@ async def forget_queue(redis: str, queue_name: str) -> None:
 
 
 async def run(quick: bool) -> None:
-    count, rounds = (400, 1) if quick else (2000, 3)
+    count, rounds = (300, 3) if quick else (2000, 3)
     scratch = Path(tempfile.mkdtemp(prefix="crb-bench-"))
     redis, stop_redis = redis_url(scratch)
     bare_rates, edge_rates, bare_lat, edge_lat = [], [], [], []

@@ -11,11 +11,11 @@ R = TypeVar("R")
 
 
 class Batcher(Generic[T, R]):
-    """One flush at a time, of everything waiting (up to `max_batch`); nothing waits for a timer.
+    """Up to `lanes` flushes at a time, each of everything waiting (up to `max_batch`); nothing waits for a timer.
 
     A lone call is flushed at once, so it costs one round trip as before. Under a burst, calls queue while
-    the current flush runs and share the next, which spreads a statement's fixed cost (a round trip, a plan,
-    a commit) over many. `flush` returns one result per item, in order; if it raises, every caller of that
+    the flushes run and share the next, which spreads a statement's fixed cost (a round trip, a plan, a
+    commit) over many. `flush` returns one result per item, in order; if it raises, every caller of that
     batch gets the exception.
     """
 

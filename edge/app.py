@@ -112,7 +112,7 @@ async def _payments(app: web.Application) -> AsyncIterator[None]:
             return await fulfil_many(conn, payments)
 
     # Paid checkout events share statements: up to four in flight, of at most 25 payments each. On two
-    # cores this took the webhook benchmark from 0.19 of a bare handler's rate (one statement per event)
+    # cores this took the webhook benchmark from 0.19 of a bare handler's rate (a transaction per event)
     # to about 0.4; one lane of 50 gave about 0.3 (see the README's Benchmarks).
     app[PAYMENTS] = batcher = Batcher(fulfil_batch, max_batch=25, lanes=4)
     yield

@@ -140,7 +140,7 @@ async def apply(conn: Connection, event: StripeEvent) -> tuple[str, uuid.UUID | 
     """What each event type does; every type not named here is stored and acknowledged."""
     match event.type:
         case "checkout.session.completed" | "checkout.session.async_payment_succeeded":
-            return await _unpaid(conn, checkout_session(event))  # paid ones take `fulfil_for_event`
+            return await _unpaid(conn, checkout_session(event))  # paid ones went to `fulfil_many`
         case "checkout.session.expired" | "checkout.session.async_payment_failed":
             checkout = checkout_session(event)
             problem = "expired" if event.type.endswith("expired") else "async_payment_failed"
@@ -160,7 +160,8 @@ async def apply(conn: Connection, event: StripeEvent) -> tuple[str, uuid.UUID | 
 
 
 async def _unpaid(conn: Connection, checkout: CheckoutSessionObject) -> tuple[str, uuid.UUID | None]:
-    """A completed checkout that has not paid yet (a delayed method) waits for the async result."""
+    """A completed checkout that was not a payment here: it names no session of ours, or it has not paid yet
+    (a delayed method) and waits for the async result."""
     session_id = checkout.quiz_session_id
     if session_id is None:
         return "unknown_session", None
