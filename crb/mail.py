@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import email.parser
 import email.policy
 import email.utils
 import re
@@ -49,6 +50,10 @@ class Mailer(Protocol):
         """Send one message; return the provider's message id."""
         ...
 
+    async def find(self, key: str, value: str) -> str | None:
+        """The provider's id of a message sent earlier with this metadata, or None if it has none."""
+        ...
+
 
 class OutboxMailer:
     """Writes each message as a standard MIME `.eml` file under `$DATA_DIR/outbox/`."""
@@ -64,6 +69,18 @@ class OutboxMailer:
         del mime["Date-Stamp"]
         await asyncio.to_thread(self._write, self.directory / name, mime.as_bytes(policy=email.policy.SMTP))
         return message_id
+
+    async def find(self, key: str, value: str) -> str | None:
+        return await asyncio.to_thread(self._find, f"X-Metadata-{key}", value)
+
+    def _find(self, header: str, value: str) -> str | None:
+        parser = email.parser.BytesHeaderParser(policy=email.policy.default)
+        for path in sorted(self.directory.glob("*.eml")):
+            with path.open("rb") as f:
+                headers = parser.parse(f)
+            if headers[header] == value:
+                return str(headers["Message-ID"]).strip("<>")
+        return None
 
     @staticmethod
     def _write(path: Path, data: bytes) -> None:
@@ -142,6 +159,21 @@ class PostmarkMailer:
         except RequestException as e:
             raise TransientMailError(f"Postmark unreachable: {e!r}") from e
         return str(response["MessageID"])
+
+    async def find(self, key: str, value: str) -> str | None:
+        return await asyncio.to_thread(self._find, key, value)
+
+    def _find(self, key: str, value: str) -> str | None:
+        """Postmark's message search by metadata (https://postmarkapp.com/developer/api/messages-api)."""
+        from postmarker.exceptions import ClientError
+        from requests import RequestException
+
+        try:
+            found = self._client.call("GET", "/messages/outbound", count=1, offset=0, **{f"metadata_{key}": value})
+        except (ClientError, RequestException) as e:
+            raise TransientMailError(f"Postmark message search failed: {e!r}") from e
+        messages = found.get("Messages") or []
+        return str(messages[0]["MessageID"]) if messages else None
 
 
 def _safe(text: str) -> str:

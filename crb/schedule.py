@@ -12,6 +12,9 @@ FOLLOW_UP_AFTER_DAYS = 7  # the follow-up goes a week after delivery, when the r
 GENERATION_STUCK_MINUTES = 15  # a generation running this long has lost its worker: queue it again
 PAID_UNQUEUED_MINUTES = 2  # a paid session with no report job this long after payment: queue it again
 EMAIL_UNQUEUED_MINUTES = 10  # a payment with no confirmation attempt this long: queue the email again
+# An email still 'sending' this long lost its worker mid-send (a send takes seconds, a job at most
+# JOB_TIMEOUT_S): ask the provider whether it went out before sending it again.
+EMAIL_SENDING_STUCK_MINUTES = 30
 
 
 @dataclass(frozen=True)

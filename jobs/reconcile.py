@@ -5,9 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from crb import outbox
+from crb import emails, outbox
 from crb.fulfilment import email_job, queue_report, report_job
-from crb.schedule import EMAIL_UNQUEUED_MINUTES, GENERATION_STUCK_MINUTES, PAID_UNQUEUED_MINUTES
+from crb.schedule import (
+    EMAIL_SENDING_STUCK_MINUTES,
+    EMAIL_UNQUEUED_MINUTES,
+    GENERATION_STUCK_MINUTES,
+    PAID_UNQUEUED_MINUTES,
+)
 from jobs.context import Deps
 from jobs.runs import recorded
 
@@ -27,6 +32,7 @@ async def reconcile(d: Deps) -> dict[str, Any]:
         "reports_queued": await _paid_without_report(d, now),
         "generations_requeued": await _stuck_generations(d, now),
         "emails_queued": sum([await _missing_email(d, now, states, kind) for states, kind in EXPECTED_EMAILS]),
+        "emails_resent": await _stuck_sends(d, now),
     }
     result["relayed"] = await outbox.relay(d.pool, d.redis, d.settings.queue_name)
     return result
@@ -60,6 +66,16 @@ async def _stuck_generations(d: Deps, now: dt.datetime) -> int:
             await outbox.add(conn, outbox.Job(job.function, f"{job.job_id}:again:{now:%Y%m%dT%H%M}", job.args))
             await conn.execute("update reports set updated_at = $2 where id = $1", row["id"], now)
     return len(rows)
+
+
+async def _stuck_sends(d: Deps, now: dt.datetime) -> int:
+    """Emails whose worker died mid-send: settled from the provider's records, and sent again if it has none."""
+    again = await emails.settle_stuck(d.pool, d.mailer, now - dt.timedelta(minutes=EMAIL_SENDING_STUCK_MINUTES))
+    async with d.pool.acquire() as conn, conn.transaction():
+        for session_id, kind in again:
+            job = email_job(session_id, kind)
+            await outbox.add(conn, outbox.Job(job.function, f"{job.job_id}:again:{now:%Y%m%dT%H%M}", job.args))
+    return len(again)
 
 
 async def _missing_email(d: Deps, now: dt.datetime, states: tuple[str, ...], kind: str) -> int:

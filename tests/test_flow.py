@@ -82,7 +82,8 @@ async def test_offline_payment_to_emailed_pdf_via_postmark(
     assert ready["To"] == "owner@example.com"
     assert ready["From"] == "CRB Analyser <reports@example.com>"
     assert ready["MessageStream"] == "outbound"
-    assert ready["Metadata"] == {"session_id": sid}
+    assert ready["Metadata"] == {"session_id": sid, "email_id": ready["Metadata"]["email_id"]}
+    assert ready["Metadata"]["email_id"].isdigit()  # finds the message at Postmark if a worker dies mid-send
     assert state["download_url"] in ready["TextBody"]
     [(name, content_type, attached)] = postmark.attachments(ready)
     assert name.endswith(".pdf") and ANSWERS["company_name"] in name

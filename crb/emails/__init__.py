@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import logging
 import uuid
 from collections.abc import Mapping
@@ -11,7 +13,7 @@ from typing import Any
 import jinja2
 
 from crb.db import Pool
-from crb.mail import Attachment, Email, Mailer, PermanentMailError
+from crb.mail import Attachment, Email, Mailer, PermanentMailError, TransientMailError
 
 log = logging.getLogger(__name__)
 
@@ -19,6 +21,7 @@ KINDS = ("payment_confirmation", "report_ready", "report_failed", "follow_up", "
 MAX_MESSAGE_BYTES = 10 * 1024 * 1024  # Postmark refuses messages over 10 MB, attachments included
 _BASE64_OVERHEAD = 4 / 3
 _HEADROOM_BYTES = 200 * 1024  # bodies and headers
+EMAIL_ID = "email_id"  # metadata on every message, to find it at the provider if its worker dies mid-send
 
 
 @cache
@@ -69,6 +72,7 @@ async def send_once(pool: Pool, mailer: Mailer, session_id: uuid.UUID, kind: str
     if reserved is None:
         log.info("%s email for %s already sent or in flight; not sending again", kind, session_id)
         return False
+    message = dataclasses.replace(message, metadata={**message.metadata, EMAIL_ID: str(reserved)})
     try:
         message_id = await mailer.send(message)
     except PermanentMailError as e:
@@ -82,14 +86,37 @@ async def send_once(pool: Pool, mailer: Mailer, session_id: uuid.UUID, kind: str
     return True
 
 
+async def settle_stuck(pool: Pool, mailer: Mailer, since: dt.datetime) -> list[tuple[uuid.UUID, str]]:
+    """Emails still `sending` since before `since` lost their worker mid-send: `sent` if the provider has
+    the message, else `failed`, to be sent again. Returns the (session, kind) of those to send again."""
+    rows = await pool.fetch(
+        "select id, session_id, kind from emails where status = 'sending' and updated_at < $1 order by id", since
+    )
+    again = []
+    for row in rows:
+        try:
+            message_id = await mailer.find(EMAIL_ID, str(row["id"]))
+        except TransientMailError as e:
+            log.warning("could not ask the provider about email %s; trying at the next reconcile: %s", row["id"], e)
+            continue
+        if message_id is not None:
+            await _finish(pool, row["id"], "sent", message_id=message_id)
+            log.info("email %s went out before its worker stopped: marked sent", row["id"])
+        elif await _finish(pool, row["id"], "failed", error="the worker stopped mid-send; the provider has no copy"):
+            again.append((row["session_id"], row["kind"]))
+    return again
+
+
 async def _finish(
     pool: Pool, email_id: int, status: str, *, error: str | None = None, message_id: str | None = None
-) -> None:
-    await pool.execute(
+) -> bool:
+    """Record how a send ended; False if the email was no longer `sending` (someone else settled it)."""
+    result = await pool.execute(
         "update emails set status = $2, last_error = $3, provider_message_id = $4, updated_at = now(),"
-        " sent_at = case when $2 = 'sent' then now() end where id = $1",
+        " sent_at = case when $2 = 'sent' then now() end where id = $1 and status = 'sending'",
         email_id,
         status,
         error,
         message_id,
     )
+    return bool(result == "UPDATE 1")

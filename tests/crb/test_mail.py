@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import Callable
 
@@ -9,7 +10,15 @@ import pytest
 
 from crb import emails
 from crb.db import create_pool
-from crb.mail import Attachment, Email, PermanentMailError, PostmarkMailer, TransientMailError
+from crb.mail import (
+    Attachment,
+    Email,
+    Mailer,
+    OutboxMailer,
+    PermanentMailError,
+    PostmarkMailer,
+    TransientMailError,
+)
 from crb.settings import Settings
 from tests.fakes.postmark_server import FakePostmark
 
@@ -70,6 +79,44 @@ async def test_send_once_records_attempts_and_never_repeats(
         assert (rows["report_ready"]["status"], rows["report_ready"]["attempts"]) == ("sent", 2)
         assert (rows["follow_up"]["status"], rows["follow_up"]["attempts"]) == ("rejected", 1)
         assert len(fake.sent) == 1
+    finally:
+        await pool.close()
+
+
+@pytest.mark.parametrize("provider", ["postmark", "outbox"])
+async def test_an_email_stuck_in_sending_is_settled_from_the_providers_records(
+    make_settings: Callable[..., Settings], fake_postmark: tuple[FakePostmark, str], database_url: str, provider: str
+) -> None:
+    """A worker died mid-send: the message the provider took is marked sent; the one it never got goes again."""
+    fake, url = fake_postmark
+    settings = make_settings(POSTMARK_SERVER_TOKEN=fake.token, POSTMARK_API_BASE=url)
+    mailer: Mailer = PostmarkMailer(settings) if provider == "postmark" else OutboxMailer(settings)
+    pool = await create_pool(database_url)
+    sid = uuid.uuid4()
+    await pool.execute("insert into quiz_sessions (id, token_hash, quiz_version) values ($1, 'x', 'v')", sid)
+    try:
+        assert await emails.send_once(pool, mailer, sid, "report_ready", message())
+        took = await pool.fetchrow("select * from emails where session_id = $1", sid)
+        assert await mailer.find(emails.EMAIL_ID, str(took["id"])) == took["provider_message_id"]
+        assert await mailer.find(emails.EMAIL_ID, "no-such-email") is None
+        # Both stopped mid-send: the first after the provider took it, the second before.
+        lost = await pool.fetchval(
+            "insert into emails (session_id, kind, recipient, status) values ($1, 'follow_up', 'a@example.com',"
+            " 'sending') returning id",
+            sid,
+        )
+        await pool.execute("update emails set status = 'sending', provider_message_id = null where id = $1", took["id"])
+        later = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=1)
+        assert await emails.settle_stuck(pool, mailer, later) == [(sid, "follow_up")]
+        rows = {r["id"]: r for r in await pool.fetch("select * from emails where session_id = $1", sid)}
+        assert (rows[took["id"]]["status"], rows[took["id"]]["provider_message_id"]) == (
+            "sent",
+            took["provider_message_id"],
+        )
+        assert rows[lost]["status"] == "failed"
+        assert await emails.send_once(pool, mailer, sid, "follow_up", message())  # sent again, once
+        assert not await emails.send_once(pool, mailer, sid, "report_ready", message())
+        assert await emails.settle_stuck(pool, mailer, later) == []
     finally:
         await pool.close()
 

@@ -26,7 +26,39 @@ class FakePostmark:
         app.router.add_post("/email", self._email)
         app.router.add_get("/server", self._server)
         app.router.add_get("/senders", self._senders)
+        app.router.add_get("/messages/outbound", self._search)
         return app
+
+    async def _search(self, request: web.Request) -> web.Response:
+        """Outbound message search; filters by `metadata_<key>` as Postmark does (one key at a time)."""
+        if request.headers.get(TOKEN_HEADER) != self.token:
+            return _error(401, 10, "The Server Token you provided was invalid.")
+        query = request.query
+        if "count" not in query or "offset" not in query:
+            return _error(422, 700, "The 'count' and 'offset' parameters are required.")
+        matches = [
+            m
+            for m in reversed(self.sent)  # newest first
+            if all(
+                (m.get("Metadata") or {}).get(k.removeprefix("metadata_")) == v
+                for k, v in query.items()
+                if k.startswith("metadata_")
+            )
+        ]
+        offset, count = int(query["offset"]), int(query["count"])
+        page = [
+            {
+                "MessageID": m["MessageID"],
+                "Tag": m.get("Tag", ""),
+                "Recipients": [m["To"]],
+                "Subject": m["Subject"],
+                "Status": "Sent",
+                "MessageStream": m.get("MessageStream", "outbound"),
+                "Metadata": m.get("Metadata") or {},
+            }
+            for m in matches[offset : offset + count]
+        ]
+        return web.json_response({"TotalCount": len(matches), "Messages": page})
 
     async def _server(self, request: web.Request) -> web.Response:
         if request.headers.get(TOKEN_HEADER) != self.token:

@@ -250,6 +250,25 @@ async def test_worker_killed_mid_generation_is_reconciled(
     assert len(outbox(settings, "payment-confirmation")) == 1  # lost with Redis, then queued again
 
 
+async def test_an_email_lost_mid_send_is_sent_again_once(edge: Any, clock: Clock, db: asyncpg.Connection) -> None:
+    client, settings = edge
+    sid, _ = await paid(client, settings)
+    await work(settings, clock)
+    # The worker died while sending the confirmation, before the message left: no copy anywhere.
+    for path in (settings.data_dir / "outbox").glob("*-payment-confirmation-*.eml"):
+        path.unlink()
+    kind = "payment_confirmation"
+    await db.execute("update emails set status = 'sending' where session_id = $1 and kind = $2", uuid.UUID(sid), kind)
+    clock.offset = dt.timedelta(minutes=40)
+    for _ in range(2):  # the second reconcile finds nothing more to do
+        await work(settings, clock, ("reconcile",))
+        await work(settings, clock)
+    assert len(outbox(settings, "payment-confirmation")) == 1
+    row = await db.fetchrow("select * from emails where session_id = $1 and kind = $2", uuid.UUID(sid), kind)
+    assert (row["status"], row["attempts"]) == ("sent", 2)
+    assert len(outbox(settings, "report-ready")) == 1
+
+
 async def flaky_renderer(renderer_url: str, failures: int | None) -> tuple[Any, str]:
     """A renderer that answers 503 `failures` times (None: always), then passes requests to the real one."""
     import aiohttp
