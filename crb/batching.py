@@ -15,12 +15,16 @@ class Batcher(Generic[T, R]):
 
     A lone call is flushed at once, so it costs one round trip as before. Under a burst, calls queue while
     the flushes run and share the next, which spreads a statement's fixed cost (a round trip, a plan, a
-    commit) over many. `flush` returns one result per item, in order; if it raises, every caller of that
-    batch gets the exception.
+    commit) over many. `flush` returns one result per item, in order; a result that is an exception fails
+    that caller alone, and if `flush` raises, every caller of that batch gets the exception.
     """
 
     def __init__(
-        self, flush: Callable[[Sequence[T]], Awaitable[Sequence[R]]], *, max_batch: int = 100, lanes: int = 1
+        self,
+        flush: Callable[[Sequence[T]], Awaitable[Sequence[R | Exception]]],
+        *,
+        max_batch: int = 100,
+        lanes: int = 1,
     ) -> None:
         self._flush = flush
         self._max_batch = max_batch
@@ -48,7 +52,10 @@ class Batcher(Generic[T, R]):
                     future.set_exception(e)
                 continue
             for (_, future), result in zip(batch, results, strict=True):
-                future.set_result(result)
+                if isinstance(result, Exception):
+                    future.set_exception(result)
+                else:
+                    future.set_result(result)
 
     async def close(self) -> None:
         """Let the batch in flight, and any waiting, finish."""

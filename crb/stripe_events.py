@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Any
 
@@ -72,6 +73,24 @@ def _uuid(raw: str | None) -> uuid.UUID | None:
         return uuid.UUID(raw) if raw else None
     except ValueError:
         return None
+
+
+def storable(payload: str) -> str:
+    """The payload as Postgres' jsonb takes it: jsonb refuses the NUL character (\\u0000) in strings, and
+    Stripe passes on whatever customers type into names and addresses. NULs are dropped; all else is kept."""
+    if "\\u0000" not in payload:
+        return payload
+    return json.dumps(_without_nul(json.loads(payload)))
+
+
+def _without_nul(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, list):
+        return [_without_nul(v) for v in value]
+    if isinstance(value, dict):
+        return {_without_nul(k): _without_nul(v) for k, v in value.items()}
+    return value
 
 
 def parse_event(payload: bytes) -> StripeEvent:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 
 import aiohttp
 from aiohttp import web
@@ -13,9 +13,7 @@ from arq import create_pool as create_arq_pool
 from arq.connections import RedisSettings
 
 from crb import embedded, outbox
-from crb.batching import Batcher
 from crb.db import create_pool
-from crb.fulfilment import Payment, fulfil_many
 from crb.outbox import Relay
 from crb.payments import gateway_for
 from crb.renderer_client import RendererClient
@@ -104,17 +102,7 @@ async def _relay(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _payments(app: web.Application) -> AsyncIterator[None]:
-    pool = app[POOL]
-
-    async def fulfil_batch(payments: Sequence[Payment]) -> list[str]:
-        app[METRICS].payment_batch.observe(len(payments))
-        async with pool.acquire() as conn:
-            return await fulfil_many(conn, payments)
-
-    # Paid checkout events share statements: up to four in flight, of at most 25 payments each. On two
-    # cores this took the webhook benchmark from 0.19 of a bare handler's rate (a transaction per event)
-    # to about 0.4; one lane of 50 gave about 0.3 (see the README's Benchmarks).
-    app[PAYMENTS] = batcher = Batcher(fulfil_batch, max_batch=25, lanes=4)
+    app[PAYMENTS] = batcher = webhooks.payment_batcher(app)
     yield
     await batcher.close()
 

@@ -24,12 +24,12 @@ class Recorder:
         self.release = asyncio.Event()
         self.release.set()
 
-    async def flush(self, items: Sequence[int]) -> list[int]:
+    async def flush(self, items: Sequence[int]) -> list[int | Exception]:
         self.batches.append(list(items))
         await self.release.wait()
         if any(i < 0 for i in items):
             raise ValueError("negative")
-        return [i * 10 for i in items]
+        return [ZeroDivisionError(i) if i == 13 else i * 10 for i in items]
 
 
 async def test_a_lone_call_is_flushed_at_once() -> None:
@@ -68,6 +68,15 @@ async def test_a_failing_flush_fails_its_own_callers_only() -> None:
     with pytest.raises(ValueError, match="negative"):
         await good  # it shared the batch
     assert await batcher.submit(3) == 30  # and the batcher goes on
+
+
+async def test_an_item_that_fails_alone_fails_only_its_caller() -> None:
+    recorder = Recorder()
+    batcher = Batcher(recorder.flush)
+    results = await asyncio.gather(*(batcher.submit(i) for i in (12, 13, 14)), return_exceptions=True)
+    assert results[0] == 120 and results[2] == 140
+    assert isinstance(results[1], ZeroDivisionError)
+    assert recorder.batches == [[12, 13, 14]]
 
 
 async def test_lanes_allow_that_many_flushes_at_once() -> None:

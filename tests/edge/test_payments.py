@@ -12,7 +12,9 @@ import asyncpg
 import pytest
 from aiohttp.test_utils import TestClient
 
+from crb.fulfilment import PaidCheckout
 from crb.settings import ConfigError, Settings
+from edge.keys import PAYMENTS
 from tests.fakes.stripe_server import FakeStripe, event, fixture, signed
 from tests.journey import auth, checkout, completed_session
 
@@ -222,6 +224,38 @@ async def test_a_burst_to_two_edges_fulfils_each_session_once(
         assert [first, second, outcomes[60 + i]].count("fulfilled") == 1
         assert await jobs(db, sid) == FULFILLED
         assert (await row(db, sid))["status"] == "paid"
+
+
+async def test_a_payment_the_database_refuses_does_not_hold_back_its_batch(
+    stripe_edge: Any, fake_stripe: FakeStripe, db: asyncpg.Connection
+) -> None:
+    client, _ = stripe_edge
+    (first, _, taken), (second, _, _), *rest = [await started(client) for _ in range(4)]
+    assert await deliver(client, event("checkout.session.completed", fake_stripe.complete(taken))) == "fulfilled"
+    # A payment for the second session naming the first one's checkout: the database keeps checkout ids unique.
+    clash = PaidCheckout(uuid.UUID(second), taken, None, 14700, "eur")
+    good = [PaidCheckout(uuid.UUID(sid), cs, None, 14700, "eur") for sid, _, cs in rest]
+    batcher = client.app[PAYMENTS]
+    results = await asyncio.gather(*(batcher.submit((p, None)) for p in [clash, *good]), return_exceptions=True)
+    assert isinstance(results[0], asyncpg.UniqueViolationError)
+    assert results[1:] == ["fulfilled", "fulfilled"]
+    assert (await row(db, second))["status"] == "checkout"
+    for sid, _, _ in rest:
+        assert await jobs(db, sid) == FULFILLED
+
+
+async def test_a_nul_character_in_an_event_is_stored_without_it(
+    stripe_edge: Any, fake_stripe: FakeStripe, db: asyncpg.Connection
+) -> None:
+    """Postgres' jsonb refuses \\u0000; customers can type it into a name, and Stripe passes it on."""
+    client, _ = stripe_edge
+    sid, _, cs = await started(client)
+    paid = fake_stripe.complete(cs)
+    paid["customer_details"] = {"name": "Ada\u0000 Lovelace", "email": "owner@example.com"}
+    payload = event("checkout.session.completed", paid)
+    assert await deliver(client, payload) == "fulfilled"
+    stored = await db.fetchval("select payload from stripe_events where id = $1", payload["id"])
+    assert json.loads(stored)["data"]["object"]["customer_details"]["name"] == "Ada Lovelace"
 
 
 async def test_redirect_then_webhook_fulfils_once(
