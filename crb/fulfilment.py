@@ -16,6 +16,8 @@ from crb.sessions import OPEN_FOR_CHECKOUT
 log = logging.getLogger(__name__)
 
 REFUNDABLE = ("paid", "generating", "delivered", "failed")
+# Outcomes of a payment we took but cannot deliver for: someone must refund it (and is told so in the log).
+UNDELIVERABLE = ("duplicate_payment", "paid_after_expiry")
 CHECKOUT_PROBLEMS = ("awaiting_payment", "expired", "async_payment_failed", "payment_failed")
 
 
@@ -71,7 +73,7 @@ with batch as (
 ), fresh as (
     select * from batch where event_id is null or event_id not in (select id from seen)
 ), sessions as (
-    select id from quiz_sessions where id = any($1::uuid[])
+    select id, status, stripe_payment_intent_id from quiz_sessions where id = any($1::uuid[])
 ), locked as (  -- the batch's sessions, in id order; the update below checks their status
     select id from quiz_sessions where id = any($1::uuid[]) order by id for update
 ), early_refund as (
@@ -104,7 +106,11 @@ with batch as (
 ), outcome as (
     select f.n, f.event_id, s.id as session_id,
         case when f.session_id in (select id from paid) then 'fulfilled'
-             when s.id is not null then 'already_fulfilled' else 'unknown_session' end as outcome
+             when s.id is null then 'unknown_session'
+             when s.status = 'expired' then 'paid_after_expiry'
+             when s.status <> all($12::text[]) and s.status <> 'in_progress'
+                  and s.stripe_payment_intent_id is distinct from f.payment_intent_id then 'duplicate_payment'
+             else 'already_fulfilled' end as outcome
     from fresh f left join sessions s on s.id = f.session_id
 ), event as (
     insert into stripe_events (id, type, livemode, outcome, session_id, payload, created_at)
@@ -178,7 +184,9 @@ async def fulfil_many(conn: Connection, payments: Sequence[Payment]) -> list[str
     """Fulfil each payment once and store the event that brought it; the outcome of each, in order.
 
     'fulfilled' for the call that marked the session paid and queued its confirmation email and report,
-    'already_fulfilled' when it was paid before, 'unknown_session', or 'duplicate' for an event stored before.
+    'already_fulfilled' when that payment was applied before, 'unknown_session', 'duplicate' for an event
+    stored before, or one of UNDELIVERABLE: a second payment for a paid session ('duplicate_payment', e.g.
+    an older checkout paid in another tab) or a payment for a session that expired meanwhile.
     Any number of calls, in any order, at the same time, fulfil once (see `_FULFIL`).
     """
     outcomes = [""] * len(payments)
@@ -216,15 +224,22 @@ async def queue_report(conn: Connection, session_id: uuid.UUID) -> uuid.UUID:
     return report_id
 
 
-async def record_checkout_problem(conn: Connection, session_id: uuid.UUID, problem: str) -> bool:
-    """Note why a checkout did not pay (the customer may try again); a paid session is never touched."""
+async def record_checkout_problem(
+    conn: Connection, session_id: uuid.UUID, problem: str, checkout_id: str | None = None
+) -> bool:
+    """Note why a checkout did not pay (the customer may try again); a paid session is never touched.
+
+    With `checkout_id`, only while it is the session's current checkout: news of an older one (expired
+    after the customer started another) says nothing about the checkout now open.
+    """
     assert problem in CHECKOUT_PROBLEMS
     result = await conn.execute(
         "update quiz_sessions set last_checkout_event = $2, last_checkout_event_at = now(), updated_at = now()"
-        " where id = $1 and status = any($3::text[])",
+        " where id = $1 and status = any($3::text[]) and ($4::text is null or stripe_checkout_session_id = $4)",
         session_id,
         problem,
         list(OPEN_FOR_CHECKOUT),
+        checkout_id,
     )
     return bool(result == "UPDATE 1")
 
@@ -235,11 +250,15 @@ async def record_refund(conn: Connection, refund: Refund) -> str:
         "select id from quiz_sessions where stripe_payment_intent_id = $1", refund.payment_intent_id
     )
     if session_id is None and refund.session_id is not None:
-        row = await conn.fetchrow("select id, status from quiz_sessions where id = $1", refund.session_id)
-        if row is not None and row["status"] not in OPEN_FOR_CHECKOUT:
-            session_id = row["id"]
-        elif row is not None:
+        row = await conn.fetchrow(
+            "select id, status, stripe_payment_intent_id from quiz_sessions where id = $1", refund.session_id
+        )
+        if row is not None and row["status"] in OPEN_FOR_CHECKOUT:
             return "refund_before_payment"  # kept in stripe_events; fulfil() applies it when the payment lands
+        if row is not None and row["stripe_payment_intent_id"] not in (None, refund.payment_intent_id):
+            return "refund_of_other_payment"  # e.g. a duplicate payment refunded: the one that counts stands
+        if row is not None:
+            session_id = row["id"]
     if session_id is None:
         return "refund_before_payment" if refund.payment_intent_id else "unknown_session"
     return await _apply_refund(conn, session_id, refund)

@@ -9,7 +9,7 @@ import secrets
 import time
 import uuid
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 import stripe
 from stripe.params.checkout import SessionCreateParams
@@ -52,6 +52,7 @@ class CheckoutState:
     amount_total: int | None
     currency: str | None
     payment_intent: str | None
+    status: str | None = None  # open, complete (paid, or a delayed payment on its way) or expired
 
 
 class PaymentGateway(Protocol):
@@ -59,6 +60,13 @@ class PaymentGateway(Protocol):
 
     async def retrieve_checkout(self, checkout_id: str) -> CheckoutState | None:
         """The provider's view of a checkout, or None where the provider keeps no state of its own."""
+        ...
+
+    async def expire_checkout(self, checkout_id: str) -> CheckoutState | None:
+        """Close a checkout so it can no longer be paid; its state afterwards (paid, if it was meanwhile).
+
+        None where the provider keeps no state; raises UpstreamError when it cannot say.
+        """
         ...
 
     async def close(self) -> None: ...
@@ -126,12 +134,35 @@ class StripeGateway:
             recent = self._recent[checkout_id] = (now, asyncio.ensure_future(self._retrieve(checkout_id)))
         return await asyncio.shield(recent[1])
 
+    async def expire_checkout(self, checkout_id: str) -> CheckoutState | None:
+        # https://docs.stripe.com/api/checkout/sessions/expire: only an open session can be expired.
+        try:
+            session = await self._client.v1.checkout.sessions.expire_async(checkout_id)
+        except stripe.InvalidRequestError:
+            self._recent.pop(checkout_id, None)
+            state = await self._retrieve(checkout_id)  # completed (paid, or paying later) or expired already
+        except stripe.StripeError as e:
+            log.error("Stripe refused to expire Checkout Session %s: %r", checkout_id, e)
+            state = None
+        else:
+            return self._state(session)
+        if state is None:
+            raise UpstreamError(
+                "the payment provider is not answering properly; please try again shortly",
+                code="payment_provider_error",
+            )
+        return state
+
     async def _retrieve(self, checkout_id: str) -> CheckoutState | None:
         try:
             session = await self._client.v1.checkout.sessions.retrieve_async(checkout_id)
         except stripe.StripeError as e:
             log.warning("could not retrieve Checkout Session %s: %r", checkout_id, e)
             return None
+        return self._state(session)
+
+    @staticmethod
+    def _state(session: Any) -> CheckoutState:
         payment_intent = session["payment_intent"]
         return CheckoutState(
             id=session["id"],
@@ -141,6 +172,7 @@ class StripeGateway:
             payment_intent=payment_intent
             if isinstance(payment_intent, str) or payment_intent is None
             else payment_intent["id"],
+            status=session["status"],
         )
 
     async def close(self) -> None:
@@ -159,6 +191,9 @@ class OfflineGateway:
 
     async def retrieve_checkout(self, checkout_id: str) -> CheckoutState | None:
         return None  # offline payments exist only as the webhooks the offline page sends
+
+    async def expire_checkout(self, checkout_id: str) -> CheckoutState | None:
+        return None
 
     async def close(self) -> None:
         return None

@@ -37,10 +37,14 @@ async def start_checkout(request: web.Request) -> web.Response:
         raise Unprocessable("complete the quiz before checking out", code="quiz_incomplete")
     if row["status"] not in sessions.OPEN_FOR_CHECKOUT:
         raise Conflict(f"this session is already {row['status']}", code="already_paid")
+    if row["last_checkout_event"] == "awaiting_payment":
+        raise Conflict(PAYMENT_PENDING, code="payment_pending")
     sid, now = row["id"], dt.datetime.now(dt.UTC)
     if (url := sessions.open_checkout(row, email=email, tier=tier.id, now=now)) is not None:
         return web.json_response({"url": url, "checkout_id": row["stripe_checkout_session_id"]})
-    expires_at = now + dt.timedelta(minutes=settings.checkout_expiry_minutes)
+    await close_previous(request, row)
+    # Whole minutes: a double click a second apart sends Stripe the same request under the same key.
+    expires_at = now.replace(second=0, microsecond=0) + dt.timedelta(minutes=settings.checkout_expiry_minutes)
     # Two clicks at once (same session, tier, email and earlier checkout) make one Stripe session.
     key_source = f"{sid}:{tier.id}:{email}:{row['stripe_checkout_session_id'] or 'first'}"
     checkout = await request.app[GATEWAY].create_checkout(
@@ -69,6 +73,26 @@ async def start_checkout(request: web.Request) -> web.Response:
     if not started:
         raise Conflict("this session was paid for meanwhile", code="already_paid")
     return web.json_response({"url": checkout.url, "checkout_id": checkout.id})
+
+
+PAYMENT_PENDING = "the payment for this session is still being processed; we will email you when it arrives"
+
+
+async def close_previous(request: web.Request, row: Any) -> None:
+    """Close the session's earlier checkout before opening another, so a customer can pay only once.
+
+    An earlier checkout paid meanwhile is fulfilled instead (409); one whose delayed payment is on its
+    way cannot be closed (409 until it settles).
+    """
+    if row["status"] != "checkout" or not row["stripe_checkout_session_id"]:
+        return
+    state = await request.app[GATEWAY].expire_checkout(row["stripe_checkout_session_id"])
+    if state is None or state.status != "complete":
+        return
+    if state.payment_status in ("paid", "no_payment_required"):
+        await catch_up(request, row)
+        raise Conflict("this session was paid for meanwhile", code="already_paid")
+    raise Conflict(PAYMENT_PENDING, code="payment_pending")
 
 
 async def catch_up(request: web.Request, row: Any) -> Any:

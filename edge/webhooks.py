@@ -15,6 +15,7 @@ from crb.batching import Batcher
 from crb.db import Connection
 from crb.errors import BadRequest
 from crb.fulfilment import (
+    UNDELIVERABLE,
     PaidCheckout,
     Payment,
     Refund,
@@ -23,6 +24,7 @@ from crb.fulfilment import (
     record_checkout_problem,
     record_refund,
 )
+from crb.sessions import OPEN_FOR_CHECKOUT
 from crb.settings import Settings
 from crb.stripe_events import (
     CheckoutSessionObject,
@@ -50,7 +52,7 @@ def verify(settings: Settings, payload: bytes, header: str | None) -> StripeEven
         try:
             stripe.WebhookSignature.verify_header(text, header, secret.value, settings.stripe_webhook_tolerance)
             break
-        except stripe.SignatureVerificationError:
+        except (stripe.SignatureVerificationError, TypeError, ValueError):  # odd bytes in the header, too
             continue
     else:
         raise BadRequest("the Stripe signature does not match, or its timestamp is too old", code="invalid_signature")
@@ -68,7 +70,15 @@ async def stripe_webhook(request: web.Request) -> web.Response:
     request.app[METRICS].stripe_events.labels(event.type, outcome).inc()
     if outcome in QUEUES_JOBS:
         request.app[RELAY].nudge()
-    log.info("stripe event %s (%s): %s", event.id, event.type, outcome)
+    if outcome in UNDELIVERABLE:
+        log.error(
+            "stripe event %s (%s): %s: we took a payment we cannot deliver for; refund it",
+            event.id,
+            event.type,
+            outcome,
+        )
+    else:
+        log.info("stripe event %s (%s): %s", event.id, event.type, outcome)
     return web.json_response({"received": True, "outcome": outcome})
 
 
@@ -178,7 +188,7 @@ async def apply(conn: Connection, event: StripeEvent) -> tuple[str, uuid.UUID | 
         case "checkout.session.expired" | "checkout.session.async_payment_failed":
             checkout = checkout_session(event)
             problem = "expired" if event.type.endswith("expired") else "async_payment_failed"
-            return await _problem(conn, checkout.quiz_session_id, problem)
+            return await _problem(conn, checkout.quiz_session_id, problem, checkout.id)
         case "payment_intent.payment_failed":
             return await _problem(conn, payment_intent(event).quiz_session_id, "payment_failed")
         case "charge.refunded":
@@ -199,14 +209,18 @@ async def _unpaid(conn: Connection, checkout: CheckoutSessionObject) -> tuple[st
     session_id = checkout.quiz_session_id
     if session_id is None:
         return "unknown_session", None
-    return await _problem(conn, session_id, "awaiting_payment")
+    return await _problem(conn, session_id, "awaiting_payment", checkout.id)
 
 
-async def _problem(conn: Connection, session_id: uuid.UUID | None, problem: str) -> tuple[str, uuid.UUID | None]:
+async def _problem(
+    conn: Connection, session_id: uuid.UUID | None, problem: str, checkout_id: str | None = None
+) -> tuple[str, uuid.UUID | None]:
     if session_id is None or not await _exists(conn, session_id):
         return "unknown_session", None
-    recorded = await record_checkout_problem(conn, session_id, problem)
-    return (problem if recorded else "ignored_after_payment"), session_id
+    if await record_checkout_problem(conn, session_id, problem, checkout_id):
+        return problem, session_id
+    status = await conn.fetchval("select status from quiz_sessions where id = $1", session_id)
+    return ("ignored_older_checkout" if status in OPEN_FOR_CHECKOUT else "ignored_after_payment"), session_id
 
 
 async def _exists(conn: Connection, session_id: uuid.UUID) -> bool:

@@ -141,6 +141,77 @@ async def test_expired_checkout_can_start_again(
     assert await jobs(db, sid) == FULFILLED
 
 
+async def post_checkout(client: TestClient, sid: str, token: str, email: str) -> Any:
+    return await client.post(
+        f"/api/sessions/{sid}/checkout", json={"email": email, "tier": "report"}, headers=auth(token)
+    )
+
+
+async def test_a_new_checkout_closes_the_previous_one_so_only_one_can_be_paid(
+    stripe_edge: Any, fake_stripe: FakeStripe, db: asyncpg.Connection
+) -> None:
+    client, _ = stripe_edge
+    sid, token, first = await started(client)
+    response = await post_checkout(client, sid, token, "other@example.com")  # another email: a new checkout
+    second = (await response.json())["checkout_id"]
+    assert second != first
+    assert fake_stripe.sessions[first]["status"] == "expired"
+    # Stripe's late news of the first checkout says nothing about the second.
+    old = {**fake_stripe.sessions[first]}
+    assert await deliver(client, event("checkout.session.expired", old)) == "ignored_older_checkout"
+    assert (await row(db, sid))["last_checkout_event"] is None
+
+
+async def test_a_checkout_paid_meanwhile_is_fulfilled_not_replaced(
+    stripe_edge: Any, fake_stripe: FakeStripe, db: asyncpg.Connection
+) -> None:
+    client, _ = stripe_edge
+    sid, token, cs = await started(client)
+    fake_stripe.complete(cs)  # paid in the other tab; the webhook is still on its way
+    response = await post_checkout(client, sid, token, "other@example.com")
+    assert response.status == 409
+    assert (await response.json())["error"]["code"] == "already_paid"
+    assert (await row(db, sid))["status"] == "paid"
+    assert await jobs(db, sid) == FULFILLED
+
+
+async def test_no_new_checkout_while_a_delayed_payment_is_on_its_way(
+    stripe_edge: Any, fake_stripe: FakeStripe, db: asyncpg.Connection
+) -> None:
+    client, _ = stripe_edge
+    sid, token, cs = await started(client)
+    fake_stripe.complete(cs, payment_status="unpaid")  # before its webhook, too
+    response = await post_checkout(client, sid, token, "other@example.com")
+    assert (response.status, (await response.json())["error"]["code"]) == (409, "payment_pending")
+    unpaid = {**fake_stripe.sessions[cs]}
+    assert await deliver(client, event("checkout.session.completed", unpaid)) == "awaiting_payment"
+    response = await post_checkout(client, sid, token, "owner@example.com")
+    assert (response.status, (await response.json())["error"]["code"]) == (409, "payment_pending")
+
+
+async def test_a_payment_we_cannot_deliver_for_is_named_and_its_refund_spares_the_real_one(
+    stripe_edge: Any, fake_stripe: FakeStripe, db: asyncpg.Connection
+) -> None:
+    client, _ = stripe_edge
+    sid, _, cs = await started(client)
+    paid = fake_stripe.complete(cs)
+    assert await deliver(client, event("checkout.session.completed", paid)) == "fulfilled"
+    # A second payment for the same session, through another checkout (say, an old tab).
+    other = {**paid, "id": "cs_test_other", "payment_intent": "pi_test_other"}
+    assert await deliver(client, event("checkout.session.completed", other)) == "duplicate_payment"
+    refund = charge_refunded(fake_stripe, cs, 14700, sid=sid)
+    refund["data"]["object"]["payment_intent"] = "pi_test_other"
+    assert await deliver(client, refund) == "refund_of_other_payment"
+    session = await row(db, sid)
+    assert (session["status"], session["stripe_payment_intent_id"]) == ("paid", paid["payment_intent"])
+    assert await jobs(db, sid) == FULFILLED
+    # A payment that lands after the session expired is named too.
+    sid2, _, cs2 = await started(client)
+    await db.execute("update quiz_sessions set status = 'expired' where id = $1", uuid.UUID(sid2))
+    late = event("checkout.session.async_payment_succeeded", fake_stripe.complete(cs2))
+    assert await deliver(client, late) == "paid_after_expiry"
+
+
 async def test_pay_later_waits_for_the_async_result(
     stripe_edge: Any, fake_stripe: FakeStripe, db: asyncpg.Connection
 ) -> None:

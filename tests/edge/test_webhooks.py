@@ -70,7 +70,7 @@ async def paid_session(client: TestClient) -> tuple[str, str]:
     return sid, (await checkout(client, sid, token))["checkout_id"]
 
 
-@pytest.mark.parametrize("case", ["missing", "wrong_secret", "stale", "altered", "garbage_header"])
+@pytest.mark.parametrize("case", ["missing", "wrong_secret", "stale", "altered", "garbage_header", "non_ascii"])
 async def test_bad_signatures_are_refused(client: TestClient, settings: Settings, case: str) -> None:
     payload = completed("00000000-0000-0000-0000-000000000000", "cs_test_x")
     body, header = signed(payload, secret(settings))
@@ -86,6 +86,8 @@ async def test_bad_signatures_are_refused(client: TestClient, settings: Settings
             body = body.replace(b'"paid"', b'"PAID"')
         case "garbage_header":
             headers = {"Stripe-Signature": "nonsense"}
+        case "non_ascii":
+            headers = {"Stripe-Signature": "t=1,v1=\u00e9"}
     response = await client.post(WEBHOOK, data=body, headers=headers)
     assert response.status == 400
     assert (await response.json())["error"]["code"] == "invalid_signature"

@@ -65,6 +65,7 @@ class FakeStripe:
         app = web.Application()
         app.router.add_post("/v1/checkout/sessions", self._create)
         app.router.add_get("/v1/checkout/sessions/{id}", self._retrieve)
+        app.router.add_post("/v1/checkout/sessions/{id}/expire", self._expire)
         app.router.add_get("/v1/webhook_endpoints", self._webhook_endpoints)
         return app
 
@@ -101,6 +102,19 @@ class FakeStripe:
         session = self.sessions.get(request.match_info["id"])
         if session is None:
             return _error(404, "invalid_request_error", "No such checkout.session")
+        return web.json_response(session)
+
+    async def _expire(self, request: web.Request) -> web.Response:
+        session = self.sessions.get(request.match_info["id"])
+        if session is None:
+            return _error(404, "invalid_request_error", "No such checkout.session")
+        if self.fail_with:
+            return _error(self.fail_with, "api_error", "Something went wrong on Stripe's end.")
+        if session["status"] != "open":
+            return _error(
+                400, "invalid_request_error", 'Only Checkout Sessions with a status in ["open"] can be expired.'
+            )
+        session.update(status="expired")
         return web.json_response(session)
 
     def checkout_session(self, params: dict[str, Any]) -> dict[str, Any]:
