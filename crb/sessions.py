@@ -131,22 +131,93 @@ def open_checkout(row: Any, *, email: str, tier: str, now: dt.datetime) -> str |
     return str(row["stripe_checkout_url"]) if usable else None
 
 
-async def erase(conn: Connection, session_id: uuid.UUID) -> list[str]:
-    """Erase personal data in the caller's transaction; return the stored PDFs to delete.
+ERASED_RECIPIENT = "erased"  # emails.recipient is NOT NULL: the address gives way to this
+# Where a stored Stripe event keeps personal data: top-level keys of `data.object` (and of
+# `data.previous_attributes`) on checkout sessions, charges and payment intents
+# (https://docs.stripe.com/api/checkout/sessions/object, /api/charges/object, /api/payment_intents/object).
+# Kept: ids, amounts, currency, status, payment_intent and metadata, which the accounts and refunds read.
+STRIPE_PERSONAL_FIELDS = (
+    "customer_email",
+    "customer_details",  # name, email, address, phone, tax ids
+    "collected_information",  # shipping name and address
+    "shipping_details",
+    "shipping",
+    "custom_fields",
+    "billing_details",  # name, email, address, phone
+    "receipt_email",
+    "payment_method_details",  # card expiry, last4, fingerprint
+    "source",  # its owner: name, email, address, phone
+    "last_payment_error",  # its payment method carries billing details
+    "charges",  # older API versions embed whole charges in a payment intent
+)
+EXPIRE_ON_ERASE = ("in_progress", "completed", "checkout")  # unpaid: nothing left to fulfil
+
+
+async def erase(conn: Connection, session_id: uuid.UUID, now: dt.datetime | None = None) -> list[str]:
+    """Erase personal data in the caller's transaction; return the stored PDFs to delete. Safe to repeat.
 
     Kept for the accounts: ids, tier, amounts, currency, refunds, payment references and dates.
-    An unpaid session expires; a paid one keeps its status, and `erased_at` revokes its downloads.
+    An unpaid session expires; a paid one keeps its status, and `erased_at` (`now`, or the database's
+    clock) revokes its downloads. Also scrubbed: the recipient of every email sent to the customer, and
+    the customer's details in the session's stored Stripe events. Every call returns all the session's
+    PDFs, deleted before or not, so a repeat finishes what a failed deletion left behind.
     """
+    # The session row first, as report generation locks it before its report: no deadlock between them.
+    await _erase_session(conn, session_id, now)
     paths = await conn.fetch(
-        "update reports set purged_at = now(), updated_at = now()"
-        " where session_id = $1 and storage_path is not null and purged_at is null returning storage_path",
+        "update reports set purged_at = coalesce(purged_at, $2, now()), updated_at = now()"
+        " where session_id = $1 and storage_path is not null returning storage_path",
         session_id,
+        now,
     )
+    await _erase_email_recipients(conn, session_id)
+    await _scrub_stripe_events(conn, session_id)
+    return sorted(r[0] for r in paths)
+
+
+async def _erase_session(conn: Connection, session_id: uuid.UUID, now: dt.datetime | None) -> None:
     await conn.execute(
         "update quiz_sessions set answers = '{}'::jsonb, teaser = null, email = null, company_name = null,"
-        " erased_at = coalesce(erased_at, now()), updated_at = now(),"
+        " stripe_checkout_url = null, erased_at = coalesce(erased_at, $3, now()), updated_at = now(),"
         " status = case when status = any($2::text[]) then 'expired' else status end where id = $1",
         session_id,
-        ["in_progress", "completed", "checkout"],
+        list(EXPIRE_ON_ERASE),
+        now,
     )
-    return [r[0] for r in paths if r[0]]
+
+
+async def _erase_email_recipients(conn: Connection, session_id: uuid.UUID) -> None:
+    # A provider's error may quote the address, so the error goes too; the status stays.
+    await conn.execute(
+        "update emails set recipient = $2, last_error = null, updated_at = now()"
+        " where session_id = $1 and (recipient <> $2 or last_error is not null)",
+        session_id,
+        ERASED_RECIPIENT,
+    )
+
+
+# The session's events: those linked to it, and those that name it or its checkout or payment intent
+# (an early refund, or a type we only store, is kept with no session). Personal keys go from the
+# event's object and its previous attributes (a missing one stays missing); all else stays as Stripe sent it.
+_SCRUB_STRIPE_EVENTS = """
+with ids as (
+    select id::text as session_id, stripe_checkout_session_id as checkout_id,
+           stripe_payment_intent_id as payment_intent_id
+    from quiz_sessions where id = $1
+)
+update stripe_events e set payload = jsonb_set(
+    jsonb_set(e.payload, '{data,object}', coalesce((e.payload #> '{data,object}') - $2::text[], 'null'), false),
+    '{data,previous_attributes}', coalesce((e.payload #> '{data,previous_attributes}') - $2::text[], 'null'), false
+)
+from ids
+where (e.session_id = $1
+       or e.payload #>> '{data,object,payment_intent}' = ids.payment_intent_id
+       or e.payload #>> '{data,object,id}' in (ids.checkout_id, ids.payment_intent_id)
+       or e.payload #>> '{data,object,client_reference_id}' = ids.session_id
+       or e.payload #>> '{data,object,metadata,quiz_session_id}' = ids.session_id)
+  and ((e.payload #> '{data,object}') ?| $2::text[] or (e.payload #> '{data,previous_attributes}') ?| $2::text[])
+"""
+
+
+async def _scrub_stripe_events(conn: Connection, session_id: uuid.UUID) -> None:
+    await conn.execute(_SCRUB_STRIPE_EVENTS, session_id, list(STRIPE_PERSONAL_FIELDS))

@@ -16,9 +16,15 @@ def sign(key: Secret, purpose: str, value: str) -> str:
 
 
 def verify(key: Secret, purpose: str, value: str, signature: str) -> bool:
-    return hmac.compare_digest(sign(key, purpose, value), signature)
+    """Whether `signature` is genuine; any text at all, even non-ASCII (compare_digest refuses such a str)."""
+    return hmac.compare_digest(sign(key, purpose, value).encode(), _raw(signature))
 
 
 def hash_token(token: str) -> str:
     """How a bearer token is kept at rest: its SHA-256, never the token itself."""
-    return hashlib.sha256(token.encode()).hexdigest()
+    return hashlib.sha256(_raw(token)).hexdigest()
+
+
+def _raw(text: str) -> bytes:
+    # aiohttp decodes headers and queries with surrogateescape: a stray byte must hash or compare, not raise.
+    return text.encode("utf-8", "surrogateescape")

@@ -28,7 +28,7 @@ async def admin_only(request: web.Request, handler: Handler) -> web.StreamRespon
         given = bearer(request) or ""
         if expected is None:
             raise Unauthorized("the admin API is off: set ADMIN_TOKEN to turn it on")
-        if not hmac.compare_digest(given.encode(), expected.value.encode()):
+        if not hmac.compare_digest(given.encode("utf-8", "surrogateescape"), expected.value.encode()):
             raise Unauthorized("the admin API needs Authorization: Bearer $ADMIN_TOKEN")
     return await handler(request)
 

@@ -11,9 +11,11 @@ from edge.keys import POOL
 
 
 def bearer(request: web.Request) -> str | None:
+    """The bearer token, if there is one; tokens are ASCII (RFC 6750's b64token), so anything else is none."""
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
-    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+    token = token.strip()
+    return token if scheme.lower() == "bearer" and token and token.isascii() else None
 
 
 async def authorised(request: web.Request) -> Any:

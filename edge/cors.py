@@ -19,10 +19,20 @@ async def cors(request: web.Request, handler: Handler) -> web.StreamResponse:
         response: web.StreamResponse = web.Response(status=204)
     else:
         response = await handler(request)
+    if request.path.startswith("/api/"):
+        # Every API answer depends on the Origin, even one without CORS headers: a cache must not reuse it
+        # for another origin (https://fetch.spec.whatwg.org/#cors-protocol-and-http-caches).
+        _vary_on_origin(response)
     if allowed:
         response.headers["Access-Control-Allow-Origin"] = str(origin)
         response.headers["Access-Control-Allow-Methods"] = ALLOWED_METHODS
         response.headers["Access-Control-Allow-Headers"] = ALLOWED_HEADERS
         response.headers["Access-Control-Max-Age"] = "600"
-        response.headers["Vary"] = "Origin"
     return response
+
+
+def _vary_on_origin(response: web.StreamResponse) -> None:
+    """Add Origin to Vary, keeping what is there (Accept-Encoding, say)."""
+    vary = [v.strip() for v in response.headers.get("Vary", "").split(",") if v.strip()]
+    if not any(v.lower() in ("origin", "*") for v in vary):
+        response.headers["Vary"] = ", ".join([*vary, "Origin"])

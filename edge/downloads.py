@@ -37,10 +37,19 @@ async def download_report(request: web.Request) -> web.Response:
         raise Gone("this report is no longer available", code="revoked")
     if row["status"] != "ready":
         raise Conflict(f"the report is not ready yet ({row['status']})", code="not_ready")
-    if row["purged_at"] is not None or not await request.app[STORE].exists(row["storage_path"]):
-        await _render_again(request, row)
-    url = await request.app[STORE].signed_url(row["storage_path"], SIGNED_URL_SECONDS, download_name(row))
-    raise web.HTTPFound(url)
+    raise web.HTTPFound(await _stored_url(request, row))
+
+
+async def _stored_url(request: web.Request, row: Any) -> str:
+    """A short-lived storage link to the report's PDF, rendered again first if it is no longer stored."""
+    store = request.app[STORE]
+    try:
+        if row["purged_at"] is not None or not await store.exists(row["storage_path"]):
+            await _render_again(request, row)
+        return await store.signed_url(row["storage_path"], SIGNED_URL_SECONDS, download_name(row))
+    except StorageError as e:
+        log.error("the store failed serving report %s: %s", row["id"], e)
+        raise ServiceUnavailable("the report store is not answering; please retry in a minute") from e
 
 
 def download_name(row: Any) -> str:

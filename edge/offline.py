@@ -9,18 +9,22 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import secrets
 import time
 from dataclasses import dataclass
 from typing import Any
 
+import aiohttp
 import jinja2
 import stripe
 from aiohttp import web
 
-from crb.errors import NotFound
+from crb.errors import NotFound, UpstreamError
 from crb.settings import Settings
 from edge.keys import HTTP, POOL, SETTINGS
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -120,13 +124,23 @@ async def act(request: web.Request) -> web.Response:
 
 
 async def _send(request: web.Request, settings: Settings, event: dict[str, Any]) -> tuple[int, Any]:
+    """Post the signed event to this edge's own webhook endpoint, at its configured address.
+
+    Never at the request's Host header: the client chooses that, and the signed event would go wherever it says.
+    """
     body = json.dumps(event)
     header = stripe.WebhookSignature.generate_signature_header(body, settings.stripe_webhook_secrets[0].value)
-    webhook = str(request.url.with_path("/api/payments/webhook").with_query(None))
-    async with request.app[HTTP].post(
-        webhook, data=body, headers={"Stripe-Signature": header, "Content-Type": "application/json"}
-    ) as response:
-        return response.status, await response.json()
+    webhook = f"{settings.public_base_url}/api/payments/webhook"
+    try:
+        async with request.app[HTTP].post(
+            webhook, data=body, headers={"Stripe-Signature": header, "Content-Type": "application/json"}
+        ) as response:
+            return response.status, await response.json()
+    except (aiohttp.ClientError, TimeoutError, ValueError) as e:
+        log.error("the offline checkout's webhook to %s failed: %r", webhook, e)
+        raise UpstreamError(
+            f"the edge's own webhook at {webhook} failed or did not answer with JSON; is PUBLIC_BASE_URL right?"
+        ) from e
 
 
 def _next_url(settings: Settings, row: Any, goes_to: str) -> str:

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import uuid
 from typing import Any
 
 from aiohttp import web
 
 from crb import analysis, links, sessions
-from crb.errors import Unprocessable
+from crb.errors import Conflict, ServiceUnavailable, Unprocessable, UpstreamError
 from crb.quiz import load_quiz, validate_answers
 from crb.settings import Settings
+from crb.storage import StorageError
 from edge.auth import authorised
 from edge.checkout import catch_up
 from edge.errors import read_json_object
-from edge.keys import POOL, SETTINGS, STORE
+from edge.keys import GATEWAY, POOL, SETTINGS, STORE
+
+log = logging.getLogger(__name__)
 
 
 async def get_quiz(request: web.Request) -> web.Response:
@@ -65,7 +70,13 @@ async def complete(request: web.Request) -> web.Response:
         return web.json_response(row["teaser"])
     answers = validate_answers(load_quiz(), row["answers"], complete=True)
     teaser = analysis.teaser(answers).model_dump(mode="json")
-    async with request.app[POOL].acquire() as conn:
+    async with request.app[POOL].acquire() as conn, conn.transaction():
+        # Locked, so no answer can change between this check and the update (a PUT then finds it complete).
+        current = await conn.fetchval("select answers from quiz_sessions where id = $1 for update", row["id"])
+        if current != row["answers"]:
+            raise Conflict(
+                "the answers changed while the quiz was completing; complete it again", code="answers_changed"
+            )
         await sessions.complete(conn, row["id"], teaser, str(answers.get("company_name") or "") or None)
         stored = await sessions.get(conn, row["id"])
     return web.json_response(stored["teaser"])
@@ -80,14 +91,16 @@ async def report_state(request: web.Request, session_id: uuid.UUID) -> dict[str,
     """The live report's status, and its download link once it is ready and the session may still have it."""
     settings: Settings = request.app[SETTINGS]
     report = await request.app[POOL].fetchrow(
-        "select r.id, r.status, s.status as session_status from reports r join quiz_sessions s on s.id = r.session_id"
+        "select r.id, r.status, s.status as session_status, s.erased_at"
+        " from reports r join quiz_sessions s on s.id = r.session_id"
         " where r.session_id = $1 and r.status <> 'superseded'",
         session_id,
     )
     if report is None:
         return {"status": "none"}
     state: dict[str, Any] = {"status": report["status"]}
-    if report["status"] == "ready" and report["session_status"] not in ("refunded", "expired"):
+    revoked = report["session_status"] in ("refunded", "expired") or report["erased_at"] is not None
+    if report["status"] == "ready" and not revoked:
         state["download_url"] = links.download_url(settings, report["id"])
     return state
 
@@ -95,7 +108,30 @@ async def report_state(request: web.Request, session_id: uuid.UUID) -> dict[str,
 async def erase(request: web.Request) -> web.Response:
     """Erase the customer's personal data (answers, email, PDFs); keep what the accounts must keep."""
     row = await authorised(request)
+    if row["status"] == "checkout" and row["stripe_checkout_session_id"]:
+        # An open checkout could still be paid after the erasure, for nothing: close it. If the provider
+        # cannot be reached the erasure goes ahead; a payment that lands later is logged for a refund.
+        with contextlib.suppress(UpstreamError):
+            await request.app[GATEWAY].expire_checkout(row["stripe_checkout_session_id"])
     async with request.app[POOL].acquire() as conn, conn.transaction():
         paths = await sessions.erase(conn, row["id"])
-    await request.app[STORE].delete(paths)
+    try:
+        await request.app[STORE].delete(paths)
+    except StorageError as e:
+        log.error("erasing session %s: its %d stored file(s) could not be deleted: %s", row["id"], len(paths), e)
+        await _still_stored(request, row["id"], paths)
+        raise ServiceUnavailable(
+            "your answers and email are erased, but your report files could not be deleted just now;"
+            " send the same request again to finish",
+            code="erasure_incomplete",
+        ) from e
     return web.json_response({"id": str(row["id"]), "erased": True})
+
+
+async def _still_stored(request: web.Request, session_id: uuid.UUID, paths: list[str]) -> None:
+    """Mark the files as stored again, so a repeated erasure (or the retention job) deletes them."""
+    await request.app[POOL].execute(
+        "update reports set purged_at = null, updated_at = now() where session_id = $1 and storage_path = any($2)",
+        session_id,
+        paths,
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import unicodedata
 from functools import cache
 from importlib import resources
 from typing import Final, Literal
@@ -11,6 +12,10 @@ from typing import Final, Literal
 from pydantic import BaseModel, ConfigDict, model_validator
 
 QUIZ_FILE: Final = "quiz_v2.json"
+# The site shows a text question allowed more than this many characters as a textarea, the rest as one-line
+# inputs (site/templates/quiz.html): only the former may hold line breaks and tabs.
+MULTILINE_ABOVE: Final = 200
+LINE_BREAKS_AND_TABS: Final = frozenset("\n\r\t")
 
 QuestionType = Literal["single", "multi", "scale", "number", "text"]
 AnswerValue = str | int | float | list[str]
@@ -160,24 +165,40 @@ def _check_multi(q: Question, value: object) -> list[str]:
 
 
 def _check_number(q: Question, value: object) -> int | float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+    if isinstance(value, bool) or not isinstance(value, int | float):
         raise AnswerError(q.id, "wrong_type", "must be a number")
-    if q.type == "scale" and not float(value).is_integer():
+    try:
+        number = float(value)  # JSON integers have no size limit; one beyond a float's range is no answer
+    except OverflowError:
+        raise AnswerError(q.id, "out_of_range", f"must be between {_fmt(q.min)} and {_fmt(q.max)}") from None
+    if not math.isfinite(number):
+        raise AnswerError(q.id, "wrong_type", "must be a number")
+    if q.type == "scale" and not number.is_integer():
         raise AnswerError(q.id, "wrong_type", "must be a whole number")
     if (q.min is not None and value < q.min) or (q.max is not None and value > q.max):
         raise AnswerError(q.id, "out_of_range", f"must be between {_fmt(q.min)} and {_fmt(q.max)}")
-    return int(value) if float(value).is_integer() else float(value)
+    return int(value) if number.is_integer() else number
 
 
 def _check_text(q: Question, value: object) -> str:
     if not isinstance(value, str):
         raise AnswerError(q.id, "wrong_type", "must be text")
     text = value.strip()
+    if q.max is not None and q.max > MULTILINE_ABOVE:
+        if _control_characters(text, allowed=LINE_BREAKS_AND_TABS):
+            raise AnswerError(q.id, "invalid_characters", "must not contain control characters")
+    elif _control_characters(text, allowed=frozenset()):
+        raise AnswerError(q.id, "invalid_characters", "must be one line, without control characters")
     if q.max is not None and len(text) > q.max:
         raise AnswerError(q.id, "too_long", f"must be at most {_fmt(q.max)} characters")
     if q.required and not text:
         raise AnswerError(q.id, "required", "is required")
     return text
+
+
+def _control_characters(text: str, *, allowed: frozenset[str]) -> bool:
+    # Control characters (Postgres jsonb refuses NUL) and lone surrogates (not UTF-8, so not storable).
+    return any(unicodedata.category(c) in ("Cc", "Cs") and c not in allowed for c in text)
 
 
 def _fmt(bound: float | None) -> str:

@@ -25,7 +25,9 @@ def answer_value(q: Question) -> st.SearchStrategy[Any]:
         case "number":
             return _number(q)
         case "text":
-            return st.text(min_size=1, max_size=int(q.max or 100)).filter(lambda s: bool(s.strip()))
+            # Printable text: control characters and lone surrogates are refused with a 422 (tests/edge/test_hardening).
+            letters = st.characters(blacklist_categories=("Cc", "Cs"))
+            return st.text(letters, min_size=1, max_size=int(q.max or 100)).filter(lambda s: bool(s.strip()))
 
 
 def _number(q: Question) -> st.SearchStrategy[Any]:

@@ -212,6 +212,16 @@ async def test_a_payment_we_cannot_deliver_for_is_named_and_its_refund_spares_th
     assert await deliver(client, late) == "paid_after_expiry"
 
 
+async def test_erasing_a_session_in_checkout_closes_its_checkout(
+    stripe_edge: Any, fake_stripe: FakeStripe, db: asyncpg.Connection
+) -> None:
+    client, _ = stripe_edge
+    sid, token, cs = await started(client)
+    assert (await client.delete(f"/api/sessions/{sid}", headers=auth(token))).status == 200
+    assert fake_stripe.sessions[cs]["status"] == "expired"
+    assert (await row(db, sid))["status"] == "expired"
+
+
 async def test_pay_later_waits_for_the_async_result(
     stripe_edge: Any, fake_stripe: FakeStripe, db: asyncpg.Connection
 ) -> None:
