@@ -8,6 +8,9 @@ from dataclasses import dataclass
 # Retention, each with its reason. The privacy page and the README state the same periods.
 REPORT_PDF_DAYS = 30  # long enough to download again after the follow-up; a purged PDF is re-rendered on demand
 UNPAID_SESSION_DAYS = 7  # an abandoned quiz's answers and email are kept a week for resume, then erased
+# A checkout completed with a delayed payment method (SEPA Direct Debit, bank transfer) waits for its result:
+# a SEPA debit can take up to 14 business days to succeed, so such a session is kept this long before erasure.
+AWAITING_PAYMENT_DAYS = 30
 FOLLOW_UP_AFTER_DAYS = 7  # the follow-up goes a week after delivery, when the reader has acted or stalled
 GENERATION_STUCK_MINUTES = 15  # a generation running this long has lost its worker: queue it again
 PAID_UNQUEUED_MINUTES = 2  # a paid session with no report job this long after payment: queue it again
@@ -15,6 +18,11 @@ EMAIL_UNQUEUED_MINUTES = 10  # a payment with no confirmation attempt this long:
 # An email still 'sending' this long lost its worker mid-send (a send takes seconds, a job at most
 # JOB_TIMEOUT_S): ask the provider whether it went out before sending it again.
 EMAIL_SENDING_STUCK_MINUTES = 30
+# An email whose retries all failed (the provider down longer than the job's ~1.5 hours of backoff) is
+# queued again this long after its last attempt (longer than the job's longest backoff, so its own retries
+# are over), until it has had this many attempts in all: a mailer broken for good must not loop fast.
+EMAIL_FAILED_RETRY_MINUTES = 120
+EMAIL_MAX_ATTEMPTS = 30  # five jobs of six tries, about 3.5 hours apart: most of a day of outage
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from crb.schedule import REPORT_PDF_DAYS, UNPAID_SESSION_DAYS
+from crb import sessions
+from crb.schedule import AWAITING_PAYMENT_DAYS, REPORT_PDF_DAYS, UNPAID_SESSION_DAYS
 from jobs.context import Deps
 from jobs.runs import recorded
 
@@ -40,14 +41,22 @@ async def storage_cleanup(d: Deps) -> dict[str, Any]:
 
 @recorded("quiz-cleanup")
 async def quiz_cleanup(d: Deps) -> dict[str, Any]:
-    """Unpaid sessions older than the retention period expire, and their answers and email are erased."""
-    cutoff = d.now() - dt.timedelta(days=UNPAID_SESSION_DAYS)
-    result = await d.pool.execute(
-        "update quiz_sessions set status = 'expired', answers = '{}'::jsonb, teaser = null, email = null,"
-        " company_name = null, erased_at = $2, updated_at = now()"
-        " where status = any($3::text[]) and updated_at < $1",
-        cutoff,
-        d.now(),
-        list(UNPAID),
-    )
-    return {"expired": int(result.split()[-1])}
+    """Unpaid sessions older than the retention period expire, and their answers and email are erased.
+
+    A session waiting for a delayed payment is kept longer: the payment may still succeed, and it needs
+    the session (and its answers) to be fulfilled.
+    """
+    now = d.now()
+    async with d.pool.acquire() as conn, conn.transaction():
+        rows = await conn.fetch(
+            "select id from quiz_sessions where status = any($3::text[]) and updated_at < $1"
+            " and (last_checkout_event is distinct from 'awaiting_payment'"
+            " or coalesce(last_checkout_event_at, updated_at) < $2)"
+            " for update skip locked",
+            now - dt.timedelta(days=UNPAID_SESSION_DAYS),
+            now - dt.timedelta(days=AWAITING_PAYMENT_DAYS),
+            list(UNPAID),
+        )
+        for row in rows:  # the same erasure as the customer's own request, Stripe events and emails included
+            await sessions.erase(conn, row["id"], now=now)
+    return {"expired": len(rows)}

@@ -60,7 +60,8 @@ async def deliver(d: Deps, sid: uuid.UUID, kind: str) -> str:
 async def compose(d: Deps, row: Any, kind: str) -> Email:
     tier = d.settings.tier(row["tier"] or "")
     context: dict[str, Any] = {
-        "company_name": row["company_name"] or "your company",
+        # One line: it goes into the subject and the attachment's name, where a line break is not allowed.
+        "company_name": " ".join((row["company_name"] or "").split()) or "your company",
         "amount": money(row["amount_total"], row["currency"]),
         "refund_amount": money(row["refund_amount"], row["currency"]),
         "tier_name": tier.name if tier else "CRB Report",
@@ -107,6 +108,10 @@ async def _attachment(d: Deps, context: dict[str, Any]) -> tuple[Attachment, ...
     """The PDF, named for the company, unless it would push the message over the provider's size limit."""
     if not emails.fits_as_attachment(context["report_size"]):
         return ()
-    pdf = await d.store.download(context["report_path"])
+    try:
+        pdf = await d.store.download(context["report_path"])
+    except StorageError as e:  # the email carries the download link too: better sent without the file than late
+        log.warning("sending the report email without its attachment, which could not be read: %s", e)
+        return ()
     name = "".join(c for c in f"CRB report - {context['company_name']}" if c not in '/\\:*?"<>|').strip()
     return (Attachment(name + ".pdf", pdf, "application/pdf"),)

@@ -8,6 +8,8 @@ from typing import Any
 from crb import emails, outbox
 from crb.fulfilment import email_job, queue_report, report_job
 from crb.schedule import (
+    EMAIL_FAILED_RETRY_MINUTES,
+    EMAIL_MAX_ATTEMPTS,
     EMAIL_SENDING_STUCK_MINUTES,
     EMAIL_UNQUEUED_MINUTES,
     GENERATION_STUCK_MINUTES,
@@ -79,16 +81,20 @@ async def _stuck_sends(d: Deps, now: dt.datetime) -> int:
 
 
 async def _missing_email(d: Deps, now: dt.datetime, states: tuple[str, ...], kind: str) -> int:
-    """Sessions in `states` for a while with no attempt at `kind` and none waiting in the outbox."""
+    """Sessions in `states` for a while with no attempt at `kind`, or only failed ones that have rested long
+    enough and are under the attempt limit, and none waiting in the outbox."""
     rows = await d.pool.fetch(
         "select s.id from quiz_sessions s where s.status = any($1::text[]) and s.updated_at < $2"
         " and s.email is not null and s.erased_at is null"
-        " and not exists (select 1 from emails e where e.session_id = s.id and e.kind = $3)"
+        " and not exists (select 1 from emails e where e.session_id = s.id and e.kind = $3"
+        " and not (e.status = 'failed' and e.updated_at < $4 and e.attempts < $5))"
         " and not exists (select 1 from job_outbox o where o.enqueued_at is null"
         " and o.job_id like 'email:' || s.id || ':' || $3 || '%')",
         list(states),
         now - dt.timedelta(minutes=EMAIL_UNQUEUED_MINUTES),
         kind,
+        now - dt.timedelta(minutes=EMAIL_FAILED_RETRY_MINUTES),
+        EMAIL_MAX_ATTEMPTS,
     )
     async with d.pool.acquire() as conn, conn.transaction():
         for row in rows:

@@ -7,9 +7,11 @@ import logging
 import uuid
 from typing import Any
 
+import asyncpg
 from arq import Retry
 
 from crb import outbox
+from crb.db import Connection
 from crb.fulfilment import email_job
 from crb.renderer_client import RendererError
 from crb.rendering import build_report_data, count_pages
@@ -20,8 +22,24 @@ log = logging.getLogger(__name__)
 
 MAX_TRIES = 5
 BACKOFF_S = (5, 30, 120, 600)  # before tries 2, 3, 4 and 5: about 13 minutes in all
-DONE = ("ready", "superseded")
+# Attempts across jobs: reconcile queues a stuck report again as a fresh job, with a fresh try counter, so
+# only the count kept on the report stops one that can never be made (or that kills its worker) for good.
+MAX_ATTEMPTS = 3 * MAX_TRIES
+LIVE = ("pending", "generating")  # a report still to be made; any other status is final for this job
 NOT_ENTITLED = ("refunded", "expired")
+ENTITLED = ("paid", "generating")  # the session statuses a finished report is delivered from
+# Worth another try: the renderer, storage or the database was down, busy or slow. Anything else (a bug,
+# answers the engine refuses) would fail the same way again, so it is final at once.
+TRANSIENT = (
+    RendererError,
+    StorageError,
+    TimeoutError,
+    OSError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.ConnectionDoesNotExistError,
+    asyncpg.TransactionRollbackError,
+)
+ANOTHER_RUN = "nothing to do (finished by another run)"
 
 
 def storage_path(session_id: uuid.UUID, report_id: uuid.UUID) -> str:
@@ -37,83 +55,141 @@ async def generate_report(ctx: dict[str, Any], report_id: str) -> str:
         " join quiz_sessions s on s.id = r.session_id where r.id = $1",
         rid,
     )
-    if row is None or row["report_status"] in DONE:
+    if row is None or row["report_status"] not in LIVE:
         return f"nothing to do ({row['report_status'] if row else 'no such report'})"
     if row["status"] in NOT_ENTITLED or row["erased_at"] is not None:
-        return f"nothing to do (session {row['status']})"
-    await _claim(d, rid, row["id"])
+        return await _not_needed(d, rid, row["id"], _why_not(row))
+    attempts = await _claim(d, rid, row["id"])
+    if attempts is None:
+        return ANOTHER_RUN
+    if attempts > MAX_ATTEMPTS:
+        return await give_up(d, rid, row["id"], f"gave up after {MAX_ATTEMPTS} attempts")
     try:
         return await _build(d, rid, row)
-    except (RendererError, StorageError, TimeoutError) as e:
-        job_try = int(ctx.get("job_try", 1))
-        log.warning("report %s try %d failed: %s", rid, job_try, e)
-        if job_try >= MAX_TRIES:
-            await give_up(d, rid, row["id"], str(e))
-            return "failed"
-        await d.pool.execute("update reports set error = $2, updated_at = now() where id = $1", rid, str(e)[:2000])
-        raise Retry(defer=BACKOFF_S[min(job_try, len(BACKOFF_S)) - 1]) from e
+    except TRANSIENT as e:
+        return await _retry_or_give_up(d, rid, row["id"], e, int(ctx.get("job_try", 1)), attempts)
+    except Exception as e:
+        log.exception("report %s failed for good (not worth another try)", rid)
+        return await give_up(d, rid, row["id"], repr(e))
 
 
-async def _claim(d: Deps, rid: uuid.UUID, sid: uuid.UUID) -> None:
+async def _retry_or_give_up(d: Deps, rid: uuid.UUID, sid: uuid.UUID, e: Exception, job_try: int, attempts: int) -> str:
+    log.warning("report %s try %d (attempt %d) failed: %s", rid, job_try, attempts, e)
+    if job_try >= MAX_TRIES or attempts >= MAX_ATTEMPTS:
+        return await give_up(d, rid, sid, str(e))
+    await d.pool.execute(
+        "update reports set error = $2, updated_at = now() where id = $1 and status = 'generating'", rid, str(e)[:2000]
+    )
+    raise Retry(defer=BACKOFF_S[min(job_try, len(BACKOFF_S)) - 1]) from e
+
+
+async def _claim(d: Deps, rid: uuid.UUID, sid: uuid.UUID) -> int | None:
+    """Count this attempt; None if the report was finished meanwhile (by another run, or an operator)."""
     async with d.pool.acquire() as conn, conn.transaction():
-        await conn.execute(
+        attempts: int | None = await conn.fetchval(
             "update reports set status = 'generating', attempts = attempts + 1, started_at = now(),"
-            " updated_at = now() where id = $1 and status in ('pending', 'generating')",
+            " updated_at = now() where id = $1 and status in ('pending', 'generating') returning attempts",
             rid,
         )
-        await conn.execute(
-            "update quiz_sessions set status = 'generating', updated_at = now() where id = $1 and status = 'paid'",
-            sid,
-        )
+        if attempts is not None:
+            await conn.execute(
+                "update quiz_sessions set status = 'generating', updated_at = now() where id = $1 and status = 'paid'",
+                sid,
+            )
+    return attempts
 
 
 async def _build(d: Deps, rid: uuid.UUID, session: Any) -> str:
     path = storage_path(session["id"], rid)
-    pages: int | None
-    if await d.store.exists(path):  # an earlier try stored it and died before saying so: reuse it
-        pdf = await d.store.download(path)
-        pages = count_pages(pdf)
-    else:
-        report = build_report_data(d.settings, session, d.now().date())
-        rendered = await d.renderer.render(report)
-        pdf, pages = rendered.content, rendered.page_count
-        await d.store.upload(path, pdf)
+    pdf, pages = await _pdf(d, path, session)
     async with d.pool.acquire() as conn, conn.transaction():
-        await conn.execute(
-            "update reports set status = 'ready', storage_path = $2, size_bytes = $3, page_count = $4,"
-            " sha256 = $5, ready_at = $6, updated_at = now(), error = null, purged_at = null where id = $1",
-            rid,
-            path,
-            len(pdf),
-            pages,
-            hashlib.sha256(pdf).hexdigest(),
-            d.now(),
+        # The session is locked first, as a refund, an erasure and a regeneration lock it: none of them
+        # can slip in between this check and the commit.
+        current = await conn.fetchrow(
+            "select status, erased_at from quiz_sessions where id = $1 for update", session["id"]
         )
-        delivered = await conn.fetchval(
-            "update quiz_sessions set status = 'delivered', updated_at = now()"
-            " where id = $1 and status in ('paid', 'generating') returning id",
-            session["id"],
-        )
-        # Only now, with the report stored and marked ready, may the customer be told it is ready.
-        if delivered is not None:
+        entitled = current["status"] in ENTITLED and current["erased_at"] is None
+        ready = entitled and await _mark_ready(conn, rid, path, pdf, pages, d)
+        if ready:
+            await conn.execute(
+                "update quiz_sessions set status = 'delivered', updated_at = now() where id = $1", session["id"]
+            )
+            # Only now, with the report stored and marked ready, may the customer be told it is ready.
             await outbox.add(conn, email_job(session["id"], "report_ready"))
-    if delivered is None:  # refunded or erased meanwhile: keep the file for the accounts, tell no one
-        return "ready, not delivered (session no longer entitled)"
+    if not ready:  # refunded or erased while it rendered, or finished by another run
+        return await _not_needed(d, rid, session["id"], _why_not(current))
     await outbox.relay(d.pool, d.redis, d.settings.queue_name)
     return "ready"
 
 
-async def give_up(d: Deps, rid: uuid.UUID, sid: uuid.UUID, error: str) -> None:
+async def _pdf(d: Deps, path: str, session: Any) -> tuple[bytes, int | None]:
+    if await d.store.exists(path):  # an earlier try stored it and died before saying so: reuse it
+        pdf = await d.store.download(path)
+        return pdf, count_pages(pdf)
+    report = build_report_data(d.settings, session, d.now().date())
+    rendered = await d.renderer.render(report)
+    await d.store.upload(path, rendered.content)
+    return rendered.content, rendered.page_count
+
+
+async def _mark_ready(conn: Connection, rid: uuid.UUID, path: str, pdf: bytes, pages: int | None, d: Deps) -> bool:
+    """False if the report is no longer being made: a late run never overwrites a finished one."""
+    marked = await conn.fetchval(
+        "update reports set status = 'ready', storage_path = $2, size_bytes = $3, page_count = $4,"
+        " sha256 = $5, ready_at = $6, updated_at = now(), error = null, purged_at = null"
+        " where id = $1 and status = 'generating' returning id",
+        rid,
+        path,
+        len(pdf),
+        pages,
+        hashlib.sha256(pdf).hexdigest(),
+        d.now(),
+    )
+    return marked is not None
+
+
+async def _drop_unrecorded(d: Deps, rid: uuid.UUID, path: str) -> None:
+    """Delete an upload that the report does not name (it never became ready): a ready one is kept."""
+    if await d.pool.fetchval("select storage_path from reports where id = $1", rid) != path:
+        await d.store.delete([path])
+
+
+def _why_not(session: Any) -> str:
+    return "session erased" if session["erased_at"] is not None else f"session {session['status']}"
+
+
+async def _not_needed(d: Deps, rid: uuid.UUID, sid: uuid.UUID, why: str) -> str:
+    """The session may no longer have its report (refunded or erased before it was ready): no file is kept,
+    and a report still being made becomes final (failed, with the reason), so that reconcile stops queueing
+    it. A report another run finished is left as it is."""
+    await _drop_unrecorded(d, rid, storage_path(sid, rid))  # first: if it fails, the job is tried again
+    marked = await d.pool.fetchval(
+        "update reports set status = 'failed', error = $2, updated_at = now()"
+        " where id = $1 and status in ('pending', 'generating') returning id",
+        rid,
+        f"not needed: {why}",
+    )
+    return f"not delivered ({why})" if marked else ANOTHER_RUN
+
+
+async def give_up(d: Deps, rid: uuid.UUID, sid: uuid.UUID, error: str) -> str:
     """After the last try: the session is failed and the customer is told, exactly once."""
     async with d.pool.acquire() as conn, conn.transaction():
-        await conn.execute(
-            "update reports set status = 'failed', error = $2, updated_at = now() where id = $1", rid, error[:2000]
+        # Only a report still being made fails: a late failure never undoes a run that finished it.
+        report = await conn.fetchval(
+            "update reports set status = 'failed', error = $2, updated_at = now()"
+            " where id = $1 and status in ('pending', 'generating') returning id",
+            rid,
+            error[:2000],
         )
-        failed = await conn.fetchval(
+        failed = report is not None and await conn.fetchval(
             "update quiz_sessions set status = 'failed', updated_at = now()"
             " where id = $1 and status in ('paid', 'generating') returning id",
             sid,
         )
-        if failed is not None:
+        if failed:
             await outbox.add(conn, email_job(sid, "report_failed"))
+    if report is None:
+        return ANOTHER_RUN
     await outbox.relay(d.pool, d.redis, d.settings.queue_name)
+    return "failed"

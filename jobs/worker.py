@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from arq import cron
@@ -77,6 +78,8 @@ def worker_kwargs(settings: Settings, redis_url: str, clock: Clock = utc_now) ->
         "max_jobs": 4,
         "job_timeout": JOB_TIMEOUT_S,
         "keep_result": 3600,
+        # arq evaluates cron times in the machine's local zone unless told; the schedule is in UTC.
+        "timezone": dt.UTC,
     }
 
 

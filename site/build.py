@@ -192,6 +192,7 @@ def _context(
         "retention": {
             "report_pdf_days": schedule.REPORT_PDF_DAYS,
             "unpaid_session_days": schedule.UNPAID_SESSION_DAYS,
+            "awaiting_payment_days": schedule.AWAITING_PAYMENT_DAYS,
             "follow_up_after_days": schedule.FOLLOW_UP_AFTER_DAYS,
             "checkout_expiry_minutes": settings.checkout_expiry_minutes,
         },

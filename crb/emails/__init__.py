@@ -41,7 +41,8 @@ def compose(
     env = _templates()
     return Email(
         to=to,
-        subject=env.get_template(f"{kind}/subject.txt").render(context).strip(),
+        # A header holds one line: whatever the context brings (a company name with a line break), collapse it.
+        subject=" ".join(env.get_template(f"{kind}/subject.txt").render(context).split()),
         text=env.get_template(f"{kind}/body.txt").render(context),
         html=env.get_template(f"{kind}/body.html").render(context),
         tag=kind.replace("_", "-"),
@@ -61,10 +62,10 @@ async def send_once(pool: Pool, mailer: Mailer, session_id: uuid.UUID, kind: str
     Returns True when this call sent it. A transient failure is recorded as `failed` and raised, so the
     job retries; a permanent refusal is recorded as `rejected` and not retried.
     """
-    reserved = await pool.fetchval(
+    reserved = await pool.fetchrow(
         "insert into emails (session_id, kind, recipient, status, attempts) values ($1, $2, $3, 'sending', 1)"
         " on conflict (session_id, kind) do update set status = 'sending', attempts = emails.attempts + 1,"
-        " updated_at = now() where emails.status = 'failed' returning id",
+        " updated_at = now() where emails.status = 'failed' returning id, attempts",
         session_id,
         kind,
         message.to,
@@ -72,17 +73,31 @@ async def send_once(pool: Pool, mailer: Mailer, session_id: uuid.UUID, kind: str
     if reserved is None:
         log.info("%s email for %s already sent or in flight; not sending again", kind, session_id)
         return False
-    message = dataclasses.replace(message, metadata={**message.metadata, EMAIL_ID: str(reserved)})
+    email_id = reserved["id"]
+    message = dataclasses.replace(message, metadata={**message.metadata, EMAIL_ID: str(email_id)})
     try:
+        if reserved["attempts"] > 1 and await _went_out(pool, mailer, email_id):
+            return False
         message_id = await mailer.send(message)
     except PermanentMailError as e:
-        await _finish(pool, reserved, "rejected", error=str(e))
+        await _finish(pool, email_id, "rejected", error=str(e))
         log.warning("%s email for %s refused for good: %s", kind, session_id, e)
         return False
     except Exception as e:
-        await _finish(pool, reserved, "failed", error=repr(e))
+        await _finish(pool, email_id, "failed", error=repr(e))
         raise
-    await _finish(pool, reserved, "sent", message_id=message_id)
+    await _finish(pool, email_id, "sent", message_id=message_id)
+    return True
+
+
+async def _went_out(pool: Pool, mailer: Mailer, email_id: int) -> bool:
+    """Whether an earlier attempt's message reached the provider after all (its answer was lost, e.g. to a
+    timeout): if so it is marked sent. A TransientMailError from the search propagates, so the job retries."""
+    message_id = await mailer.find(EMAIL_ID, str(email_id))
+    if message_id is None:
+        return False
+    await _finish(pool, email_id, "sent", message_id=message_id)
+    log.info("email %s reached the provider on an earlier attempt: marked sent, not sent again", email_id)
     return True
 
 

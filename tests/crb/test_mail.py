@@ -124,3 +124,74 @@ async def test_an_email_stuck_in_sending_is_settled_from_the_providers_records(
 def test_a_pdf_too_big_for_postmark_goes_as_a_link() -> None:
     assert emails.fits_as_attachment(5 * 1024 * 1024)
     assert not emails.fits_as_attachment(8 * 1024 * 1024)  # 8 MB is 10.7 MB once base64-encoded
+
+
+class LateAnswers:
+    """A mailer whose provider takes the message but whose answer is lost (a read timeout), `lose` times;
+    its message search can be down too."""
+
+    def __init__(self, mailer: Mailer, lose: int = 1) -> None:
+        self.mailer = mailer
+        self.lose = lose
+        self.search_down = False
+
+    async def send(self, message: Email) -> str:
+        message_id = await self.mailer.send(message)
+        if self.lose > 0:
+            self.lose -= 1
+            raise TransientMailError("Postmark unreachable: ReadTimeout")
+        return message_id
+
+    async def find(self, key: str, value: str) -> str | None:
+        if self.search_down:
+            raise TransientMailError("Postmark message search failed")
+        return await self.mailer.find(key, value)
+
+
+async def test_a_message_the_provider_took_before_a_timeout_is_not_sent_again(
+    make_settings: Callable[..., Settings], fake_postmark: tuple[FakePostmark, str], database_url: str
+) -> None:
+    fake, url = fake_postmark
+    mailer = LateAnswers(PostmarkMailer(make_settings(POSTMARK_SERVER_TOKEN=fake.token, POSTMARK_API_BASE=url)))
+    pool = await create_pool(database_url)
+    sid = uuid.uuid4()
+    await pool.execute("insert into quiz_sessions (id, token_hash, quiz_version) values ($1, 'x', 'v')", sid)
+    try:
+        with pytest.raises(TransientMailError):
+            await emails.send_once(pool, mailer, sid, "report_ready", message())
+        assert not await emails.send_once(pool, mailer, sid, "report_ready", message())  # the retry finds it
+        row = await pool.fetchrow("select * from emails where session_id = $1", sid)
+        [sent] = fake.sent
+        assert (row["status"], row["attempts"], row["provider_message_id"]) == ("sent", 2, sent["MessageID"])
+    finally:
+        await pool.close()
+
+
+async def test_a_retry_that_cannot_ask_the_provider_waits_for_the_next_try(
+    make_settings: Callable[..., Settings], fake_postmark: tuple[FakePostmark, str], database_url: str
+) -> None:
+    fake, url = fake_postmark
+    mailer = LateAnswers(PostmarkMailer(make_settings(POSTMARK_SERVER_TOKEN=fake.token, POSTMARK_API_BASE=url)), 0)
+    pool = await create_pool(database_url)
+    sid = uuid.uuid4()
+    await pool.execute("insert into quiz_sessions (id, token_hash, quiz_version) values ($1, 'x', 'v')", sid)
+    try:
+        fake.fail_next = 1  # the first try fails before Postmark takes it
+        with pytest.raises(TransientMailError):
+            await emails.send_once(pool, mailer, sid, "follow_up", message())
+        mailer.search_down = True
+        with pytest.raises(TransientMailError, match="search"):
+            await emails.send_once(pool, mailer, sid, "follow_up", message())
+        assert fake.sent == []  # not sent blind
+        assert await pool.fetchval("select status from emails where session_id = $1", sid) == "failed"
+        mailer.search_down = False
+        assert await emails.send_once(pool, mailer, sid, "follow_up", message())  # nothing there: sent now
+        assert len(fake.sent) == 1
+    finally:
+        await pool.close()
+
+
+def test_a_subject_is_always_one_line() -> None:
+    context = {"company_name": "Acme\r\nWidgets", "amount": "€1.00", "tier_name": "CRB Report", "site_url": "x"}
+    composed = emails.compose("payment_confirmation", "a@example.com", uuid.uuid4(), context)
+    assert composed.subject == "Payment received: your CRB report for Acme Widgets is on its way"

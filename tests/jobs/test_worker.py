@@ -6,7 +6,9 @@ import asyncio
 import datetime as dt
 import email
 import email.policy
+import json
 import re
+import time
 import uuid
 from collections.abc import AsyncIterator, Callable
 from typing import Any
@@ -18,9 +20,17 @@ from aiohttp.test_utils import TestClient
 from arq import create_pool
 from arq.connections import RedisSettings
 
+from crb.mail import OutboxMailer, TransientMailError
+from crb.quiz import AnswerError, InvalidAnswers
+from crb.renderer_client import RenderedPdf, RendererClient, RendererError
+from crb.report import ReportData
+from crb.schedule import EMAIL_MAX_ATTEMPTS
 from crb.settings import Settings
+from crb.storage import LocalStore, StorageError
 from jobs import emails as email_jobs
+from jobs import followups
 from jobs import reports as report_jobs
+from jobs.context import Deps
 from jobs.worker import create_worker
 from tests.conftest import base_url, serve
 from tests.journey import auth, checkout, completed_session
@@ -327,3 +337,279 @@ async def test_renderer_down_retries_then_succeeds_or_fails_with_one_email(
         assert state["status"] == "delivered"
         assert attempts == failures + 1
         assert len(outbox(settings, "report-ready")) == 1
+
+
+async def last_run(db: asyncpg.Connection, name: str) -> Any:
+    return await db.fetchrow("select * from job_runs where name = $1 order by id desc limit 1", name)
+
+
+async def session_status(db: asyncpg.Connection, sid: str) -> str:
+    return str(await db.fetchval("select status from quiz_sessions where id = $1", uuid.UUID(sid)))
+
+
+async def report_row(db: asyncpg.Connection, sid: str) -> Any:
+    return await db.fetchrow("select * from reports where session_id = $1", uuid.UUID(sid))
+
+
+def stored_pdfs(settings: Settings) -> list[str]:
+    return sorted(p.name for p in (settings.data_dir / "storage").rglob("*.pdf"))
+
+
+async def test_a_delayed_payment_that_succeeds_after_a_week_is_still_delivered(
+    edge: Any, clock: Clock, db: asyncpg.Connection
+) -> None:
+    client, settings = edge
+    pages = {}
+    for name in ("pays", "never"):
+        sid, token = await completed_session(client)
+        page = (await checkout(client, sid, token))["url"].removeprefix(settings.public_base_url)
+        response = await client.post(page + "/pay-later", headers={"Accept": "application/json"})
+        assert (await response.json())["webhook_status"] == 200
+        pages[name] = (sid, page)
+    clock.offset = 10 * DAY  # the SEPA debit is still on its way: the session and its answers must stay
+    await work(settings, clock, ("quiz_cleanup",))
+    assert [await session_status(db, sid) for sid, _ in pages.values()] == ["checkout", "checkout"]
+    sid, page = pages["pays"]
+    response = await client.post(page + "/async-success", headers={"Accept": "application/json"})
+    assert (await response.json())["webhook"]["outcome"] == "fulfilled"
+    await work(settings, clock)
+    assert await session_status(db, sid) == "delivered"
+    clock.offset = 31 * DAY  # a payment that never came: erased in the end
+    await work(settings, clock, ("quiz_cleanup",))
+    assert await session_status(db, pages["never"][0]) == "expired"
+
+
+async def test_an_email_whose_retries_all_failed_is_queued_again_later_within_a_limit(
+    edge: Any, clock: Clock, db: asyncpg.Connection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client, settings = edge
+    monkeypatch.setattr(email_jobs, "BACKOFF_S", (0.05,) * 5)
+
+    async def down(self: OutboxMailer, message: Any) -> str:
+        raise TransientMailError("the provider is down")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(OutboxMailer, "send", down)
+        sid, _ = await paid(client, settings)
+        await work(settings, clock)
+    rows = await db.fetch("select kind, status, attempts from emails where session_id = $1", uuid.UUID(sid))
+    assert {(r["kind"], r["status"], r["attempts"]) for r in rows} == {
+        ("payment_confirmation", "failed", email_jobs.MAX_TRIES),
+        ("report_ready", "failed", email_jobs.MAX_TRIES),
+    }
+    # The confirmation has had all its attempts: it is not tried again (a mailer broken for good).
+    await db.execute(
+        "update emails set attempts = $2 where session_id = $1 and kind = 'payment_confirmation'",
+        uuid.UUID(sid),
+        EMAIL_MAX_ATTEMPTS,
+    )
+    clock.offset = dt.timedelta(minutes=30)  # too soon after the last attempt
+    await work(settings, clock, ("reconcile",))
+    await work(settings, clock)
+    assert outbox(settings) == []
+    clock.offset = dt.timedelta(hours=3)
+    for _ in range(2):  # the second reconcile finds nothing more to do
+        await work(settings, clock, ("reconcile",))
+        await work(settings, clock)
+    assert [m["X-Tag"] for m in outbox(settings)] == ["report-ready"]
+
+
+def invalid_answers(*args: Any) -> ReportData:
+    raise InvalidAnswers([AnswerError("team_size", "required", "an answer is required")])
+
+
+async def test_a_report_that_cannot_be_built_fails_at_once_and_the_customer_is_told_once(
+    edge: Any, clock: Clock, db: asyncpg.Connection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client, settings = edge
+    monkeypatch.setattr(report_jobs, "build_report_data", invalid_answers)
+    sid, _ = await paid(client, settings)
+    await work(settings, clock)
+    report = await report_row(db, sid)
+    assert (report["status"], report["attempts"]) == ("failed", 1)
+    assert "team_size" in report["error"]
+    assert await session_status(db, sid) == "failed"
+    clock.offset = dt.timedelta(minutes=40)
+    await work(settings, clock, ("reconcile",))
+    await work(settings, clock)
+    assert (await report_row(db, sid))["attempts"] == 1  # not queued again
+    assert len(outbox(settings, "report-failed")) == 1
+
+
+async def test_a_report_retried_across_jobs_gives_up_at_the_attempt_limit(
+    edge: Any, clock: Clock, db: asyncpg.Connection
+) -> None:
+    client, settings = edge
+    sid, _ = await paid(client, settings)
+    # Every job so far lost its worker (one that kills it, say): reconcile queued it again each time.
+    await db.execute(
+        "update reports set status = 'generating', attempts = $2 where session_id = $1",
+        uuid.UUID(sid),
+        report_jobs.MAX_ATTEMPTS,
+    )
+    await db.execute("update job_outbox set enqueued_at = now() where args ->> 0 = $1", sid)
+    redis = await create_pool(RedisSettings.from_dsn(settings.redis_url or ""), default_queue_name=settings.queue_name)
+    await redis.delete(settings.queue_name)
+    await redis.aclose()
+    clock.offset = dt.timedelta(minutes=20)
+    await work(settings, clock, ("reconcile",))
+    await work(settings, clock)
+    assert (await report_row(db, sid))["status"] == "failed"
+    assert await session_status(db, sid) == "failed"
+    assert len(outbox(settings, "report-failed")) == 1
+    assert outbox(settings, "report-ready") == []
+
+
+async def test_a_late_failure_never_undoes_a_ready_report(
+    edge: Any, clock: Clock, db: asyncpg.Connection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client, settings = edge
+    build = report_jobs._build
+
+    async def build_then_fail(d: Deps, rid: uuid.UUID, session: Any) -> str:
+        await build(d, rid, session)  # another run finished it...
+        raise RendererError("renderer unreachable")  # ...and this one's failure comes in late
+
+    monkeypatch.setattr(report_jobs, "MAX_TRIES", 1)
+    monkeypatch.setattr(report_jobs, "_build", build_then_fail)
+    sid, _ = await paid(client, settings)
+    await work(settings, clock)
+    assert (await report_row(db, sid))["status"] == "ready"
+    assert await session_status(db, sid) == "delivered"
+    assert outbox(settings, "report-failed") == []
+    assert len(outbox(settings, "report-ready")) == 1
+
+
+async def test_a_late_success_never_follows_a_failure(
+    edge: Any, clock: Clock, db: asyncpg.Connection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client, settings = edge
+    claim = report_jobs._claim
+
+    async def claim_then_lose_the_race(d: Deps, rid: uuid.UUID, sid: uuid.UUID) -> int | None:
+        attempts = await claim(d, rid, sid)
+        await report_jobs.give_up(d, rid, sid, "another run gave up meanwhile")
+        return attempts
+
+    monkeypatch.setattr(report_jobs, "_claim", claim_then_lose_the_race)
+    sid, _ = await paid(client, settings)
+    await work(settings, clock)
+    report = await report_row(db, sid)
+    assert (report["status"], report["error"]) == ("failed", "another run gave up meanwhile")
+    assert await session_status(db, sid) == "failed"
+    assert stored_pdfs(settings) == []  # the late run's upload is not left behind
+    assert outbox(settings, "report-ready") == []
+    assert len(outbox(settings, "report-failed")) == 1
+
+
+@pytest.mark.parametrize("how", ["erased", "refunded"])
+async def test_a_report_no_longer_needed_before_generation_is_not_queued_again(
+    edge: Any, clock: Clock, db: asyncpg.Connection, how: str
+) -> None:
+    client, settings = edge
+    sid, token = await paid(client, settings)
+    if how == "erased":
+        assert (await client.delete(f"/api/sessions/{sid}", headers=auth(token))).status in (200, 204)
+    else:
+        await db.execute("update quiz_sessions set status = 'refunded' where id = $1", uuid.UUID(sid))
+    await work(settings, clock)
+    assert (await report_row(db, sid))["status"] == "failed"
+    clock.offset = dt.timedelta(minutes=20)
+    await work(settings, clock, ("reconcile",))
+    assert json.loads((await last_run(db, "reconcile"))["result"])["generations_requeued"] == 0
+    assert outbox(settings, "report-ready") == outbox(settings, "report-failed") == []
+
+
+async def test_an_erasure_during_rendering_keeps_no_pdf_and_delivers_nothing(
+    edge: Any, clock: Clock, db: asyncpg.Connection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client, settings = edge
+    render = RendererClient.render
+    sid, token = await paid(client, settings)
+
+    async def render_then_erase(self: RendererClient, report: ReportData) -> RenderedPdf:
+        rendered = await render(self, report)
+        assert (await client.delete(f"/api/sessions/{sid}", headers=auth(token))).status in (200, 204)
+        return rendered
+
+    monkeypatch.setattr(RendererClient, "render", render_then_erase)
+    await work(settings, clock)
+    assert await session_status(db, sid) == "generating"  # an erasure keeps a paid session's status
+    report = await report_row(db, sid)
+    assert (report["status"], report["storage_path"]) == ("failed", None)
+    assert stored_pdfs(settings) == []
+    assert outbox(settings, "report-ready") == []
+
+
+async def test_the_schedule_runs_in_utc_whatever_the_machines_time_zone(
+    make_settings: Callable[..., Settings], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = make_settings()
+    monkeypatch.setenv("TZ", "Asia/Tokyo")
+    time.tzset()
+    try:
+        worker = create_worker(settings, settings.redis_url or "", handle_signals=False)
+        assert worker.timezone.utcoffset(None) == dt.timedelta(0)
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()
+
+
+async def test_follow_ups_go_in_batches_and_one_bad_row_stops_nobody(
+    edge: Any, clock: Clock, db: asyncpg.Connection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, settings = edge
+    sids = [(await delivered(edge, clock))[0] for _ in range(3)]
+    deliver = followups.deliver
+
+    async def bad_first_row(d: Deps, sid: uuid.UUID, kind: str) -> str:
+        if str(sid) == sids[0]:
+            raise RuntimeError("a row nobody expected")
+        return await deliver(d, sid, kind)
+
+    monkeypatch.setattr(followups, "BATCH", 1)
+    monkeypatch.setattr(followups, "deliver", bad_first_row)
+    clock.offset = 8 * DAY
+    await work(settings, clock, ("follow_up_emails",))
+    followed = {m["X-Metadata-session_id"] for m in outbox(settings, "follow-up")}
+    assert followed == set(sids[1:])
+    run = await last_run(db, "follow-up-emails")
+    assert (run["outcome"], json.loads(run["result"])["error"]) == ("ok", 1)
+    monkeypatch.setattr(followups, "deliver", deliver)
+    clock.offset = 9 * DAY  # the next run picks up the one that failed
+    await work(settings, clock, ("follow_up_emails",))
+    assert sorted(m["X-Metadata-session_id"] for m in outbox(settings, "follow-up")) == sorted(sids)
+
+
+async def test_a_company_name_with_a_line_break_still_gets_its_emails(
+    edge: Any, clock: Clock, db: asyncpg.Connection
+) -> None:
+    client, settings = edge
+    sid, _ = await paid(client, settings)
+    await db.execute(
+        "update quiz_sessions set company_name = $2 where id = $1", uuid.UUID(sid), "Acme\r\n  Widgets Ltd\n"
+    )
+    await work(settings, clock)
+    [ready] = outbox(settings, "report-ready")
+    assert ready["Subject"].endswith("for Acme Widgets Ltd is ready")
+    [attachment] = list(ready.iter_attachments())
+    assert attachment.get_filename() == "CRB report - Acme Widgets Ltd.pdf"
+
+
+async def test_a_pdf_that_cannot_be_read_for_the_email_goes_as_a_link(
+    edge: Any, clock: Clock, db: asyncpg.Connection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client, settings = edge
+    monkeypatch.setattr(email_jobs, "BACKOFF_S", (0.05,) * 5)
+
+    async def unreadable(self: LocalStore, path: str) -> bytes:
+        raise StorageError(f"download of {path} failed: 503")
+
+    monkeypatch.setattr(LocalStore, "download", unreadable)
+    sid, _ = await paid(client, settings)
+    await work(settings, clock)
+    [ready] = outbox(settings, "report-ready")
+    assert list(ready.iter_attachments()) == []
+    assert any("/download" in link for link in links_in(ready))
+    row = await db.fetchrow("select * from emails where session_id = $1 and kind = 'report_ready'", uuid.UUID(sid))
+    assert (row["status"], row["attempts"]) == ("sent", 1)
