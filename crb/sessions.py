@@ -220,4 +220,7 @@ where (e.session_id = $1
 
 
 async def _scrub_stripe_events(conn: Connection, session_id: uuid.UUID) -> None:
-    await conn.execute(_SCRUB_STRIPE_EVENTS, session_id, list(STRIPE_PERSONAL_FIELDS))
+    # The search reads every stored event; a session that never reached checkout has none (most of those
+    # the daily quiz cleanup erases), so it is skipped.
+    if await conn.fetchval("select stripe_checkout_session_id from quiz_sessions where id = $1", session_id):
+        await conn.execute(_SCRUB_STRIPE_EVENTS, session_id, list(STRIPE_PERSONAL_FIELDS))
