@@ -16,7 +16,7 @@ from crb.sessions import OPEN_FOR_CHECKOUT
 log = logging.getLogger(__name__)
 
 REFUNDABLE = ("paid", "generating", "delivered", "failed")
-# Outcomes of a payment we took but cannot deliver for: someone must refund it (and is told so in the log).
+# Outcomes of a payment we took but cannot deliver for: it is refunded in full (`_FULFIL` queues the job).
 UNDELIVERABLE = ("duplicate_payment", "paid_after_expiry")
 CHECKOUT_PROBLEMS = ("awaiting_payment", "expired", "async_payment_failed", "payment_failed")
 
@@ -112,6 +112,14 @@ with batch as (
                   and s.stripe_payment_intent_id is distinct from f.payment_intent_id then 'duplicate_payment'
              else 'already_fulfilled' end as outcome
     from fresh f left join sessions s on s.id = f.session_id
+), refunds as (  -- a payment we took but cannot deliver for goes back (jobs/refunds.py), once per payment
+    insert into job_outbox (job_id, function, args)
+    select 'refund:' || f.payment_intent_id, 'refund_payment',
+           jsonb_build_array(f.payment_intent_id, o.outcome, f.event_id)
+    from outcome o join fresh f on f.n = o.n
+    where o.outcome in ('duplicate_payment', 'paid_after_expiry')
+      and f.payment_intent_id is not null and f.event_id is not null
+    on conflict (job_id) do nothing
 ), event as (
     insert into stripe_events (id, type, livemode, outcome, session_id, payload, created_at)
     select f.event_id, f.event_type, f.livemode, o.outcome, o.session_id, f.payload::jsonb, to_timestamp(f.created)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import hashlib
 import logging
 import secrets
 import time
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 import stripe
+from stripe.params import RefundCreateParams
 from stripe.params.checkout import SessionCreateParams
 
 from crb.errors import UpstreamError
@@ -67,6 +69,10 @@ class PaymentGateway(Protocol):
 
         None where the provider keeps no state; raises UpstreamError when it cannot say.
         """
+        ...
+
+    async def refund(self, payment_intent_id: str, reason: str, idempotency_key: str) -> str:
+        """Refund a payment in full; the refund's id. Raises UpstreamError when the provider cannot."""
         ...
 
     async def close(self) -> None: ...
@@ -153,6 +159,19 @@ class StripeGateway:
             )
         return state
 
+    async def refund(self, payment_intent_id: str, reason: str, idempotency_key: str) -> str:
+        # https://docs.stripe.com/api/refunds/create: the whole amount when none is given; the key makes a
+        # retried job one refund.
+        params: RefundCreateParams = {"payment_intent": payment_intent_id, "metadata": {"why": reason}}
+        if reason == "duplicate_payment":
+            params["reason"] = "duplicate"
+        try:
+            refund = await self._client.v1.refunds.create_async(params, {"idempotency_key": idempotency_key})
+        except stripe.StripeError as e:
+            log.error("Stripe refused to refund %s: %r", payment_intent_id, e)
+            raise UpstreamError("the payment provider refused the refund", code="payment_provider_error") from e
+        return str(refund["id"])
+
     async def _retrieve(self, checkout_id: str) -> CheckoutState | None:
         try:
             session = await self._client.v1.checkout.sessions.retrieve_async(checkout_id)
@@ -194,6 +213,9 @@ class OfflineGateway:
 
     async def expire_checkout(self, checkout_id: str) -> CheckoutState | None:
         return None
+
+    async def refund(self, payment_intent_id: str, reason: str, idempotency_key: str) -> str:
+        return "re_offline_" + hashlib.sha256(idempotency_key.encode()).hexdigest()[:24]  # nothing was charged
 
     async def close(self) -> None:
         return None

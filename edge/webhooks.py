@@ -72,17 +72,14 @@ async def stripe_webhook(request: web.Request) -> web.Response:
         request.app[RELAY].nudge()
     if outcome in UNDELIVERABLE:
         log.error(
-            "stripe event %s (%s): %s: we took a payment we cannot deliver for; refund it",
-            event.id,
-            event.type,
-            outcome,
+            "stripe event %s (%s): %s: a payment we cannot deliver for; refunding it", event.id, event.type, outcome
         )
     else:
         log.info("stripe event %s (%s): %s", event.id, event.type, outcome)
     return web.json_response({"received": True, "outcome": outcome})
 
 
-QUEUES_JOBS = ("fulfilled", "refunded")
+QUEUES_JOBS = ("fulfilled", "refunded", *UNDELIVERABLE)
 # Paid checkout events share statements: up to four in flight, of at most 25 payments each. On two cores
 # this took the webhook benchmark from 0.19 of a bare handler's rate (a transaction per event) to about
 # 0.4; one lane of 50 gave about 0.3 (see the README's Benchmarks).

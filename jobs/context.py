@@ -13,6 +13,7 @@ from arq.connections import ArqRedis
 from crb import embedded
 from crb.db import Pool, create_pool
 from crb.mail import Mailer, mailer_for
+from crb.payments import PaymentGateway, gateway_for
 from crb.renderer_client import RendererClient
 from crb.settings import Settings
 from crb.storage import ReportStore, store_for
@@ -33,6 +34,7 @@ class Deps:
     renderer: RendererClient
     http: aiohttp.ClientSession
     redis: ArqRedis
+    gateway: PaymentGateway
     clock: Clock = utc_now  # tests pass their own to walk through days
 
     def now(self) -> dt.datetime:
@@ -49,10 +51,12 @@ async def open_deps(settings: Settings, redis: ArqRedis, clock: Clock = utc_now)
     pool = await create_pool(settings.database_url or embedded.postgres_url(settings.data_dir))
     http = aiohttp.ClientSession()
     renderer = RendererClient(settings, http)
-    return Deps(settings, pool, store_for(settings), mailer_for(settings), renderer, http, redis, clock)
+    mailer, gateway = mailer_for(settings), gateway_for(settings)
+    return Deps(settings, pool, store_for(settings), mailer, renderer, http, redis, gateway, clock)
 
 
 async def close_deps(found: Deps) -> None:
+    await found.gateway.close()
     await found.store.close()
     await found.http.close()
     await found.pool.close()

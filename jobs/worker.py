@@ -19,6 +19,8 @@ from jobs.emails import send_email
 from jobs.followups import follow_up_emails
 from jobs.outbox import relay_outbox
 from jobs.reconcile import reconcile
+from jobs.refunds import MAX_TRIES as REFUND_TRIES
+from jobs.refunds import refund_payment
 from jobs.reports import MAX_TRIES as REPORT_TRIES
 from jobs.reports import generate_report
 
@@ -33,6 +35,7 @@ SCHEDULED = {
 FUNCTIONS: list[Function] = [
     func(generate_report, max_tries=REPORT_TRIES, timeout=JOB_TIMEOUT_S),
     func(send_email, max_tries=EMAIL_TRIES, timeout=60),
+    func(refund_payment, max_tries=REFUND_TRIES, timeout=60),
     # The scheduled jobs are functions too, so that an operator can run one now (POST /api/admin/jobs/{name}).
     *(func(f, name=name, max_tries=1, timeout=JOB_TIMEOUT_S) for name, f in SCHEDULED.items()),
 ]

@@ -199,6 +199,11 @@ async def test_a_payment_we_cannot_deliver_for_is_named_and_its_refund_spares_th
     # A second payment for the same session, through another checkout (say, an old tab).
     other = {**paid, "id": "cs_test_other", "payment_intent": "pi_test_other"}
     assert await deliver(client, event("checkout.session.completed", other)) == "duplicate_payment"
+    refund_job = await db.fetchrow("select function, args from job_outbox where job_id = 'refund:pi_test_other'")
+    assert (refund_job["function"], json.loads(refund_job["args"])[:2]) == (
+        "refund_payment",
+        ["pi_test_other", "duplicate_payment"],
+    )
     refund = charge_refunded(fake_stripe, cs, 14700, sid=sid)
     refund["data"]["object"]["payment_intent"] = "pi_test_other"
     assert await deliver(client, refund) == "refund_of_other_payment"
@@ -210,6 +215,8 @@ async def test_a_payment_we_cannot_deliver_for_is_named_and_its_refund_spares_th
     await db.execute("update quiz_sessions set status = 'expired' where id = $1", uuid.UUID(sid2))
     late = event("checkout.session.async_payment_succeeded", fake_stripe.complete(cs2))
     assert await deliver(client, late) == "paid_after_expiry"
+    pi = late["data"]["object"]["payment_intent"]
+    assert await db.fetchval("select function from job_outbox where job_id = $1", f"refund:{pi}") == "refund_payment"
 
 
 async def test_erasing_a_session_in_checkout_closes_its_checkout(

@@ -58,6 +58,7 @@ class FakeStripe:
     by_idempotency_key: dict[str, dict[str, Any]] = field(default_factory=dict)
     requests: list[dict[str, Any]] = field(default_factory=list)
     retrieved: list[str] = field(default_factory=list)  # the Checkout Session ids asked for, in order
+    refunds: dict[str, dict[str, Any]] = field(default_factory=dict)  # by idempotency key
     fail_with: int | None = None
     webhook_endpoints: list[dict[str, Any]] = field(default_factory=list)
 
@@ -66,6 +67,7 @@ class FakeStripe:
         app.router.add_post("/v1/checkout/sessions", self._create)
         app.router.add_get("/v1/checkout/sessions/{id}", self._retrieve)
         app.router.add_post("/v1/checkout/sessions/{id}/expire", self._expire)
+        app.router.add_post("/v1/refunds", self._refund)
         app.router.add_get("/v1/webhook_endpoints", self._webhook_endpoints)
         return app
 
@@ -103,6 +105,25 @@ class FakeStripe:
         if session is None:
             return _error(404, "invalid_request_error", "No such checkout.session")
         return web.json_response(session)
+
+    async def _refund(self, request: web.Request) -> web.Response:
+        if request.headers.get("Authorization", "").startswith("Bearer sk_") is False:
+            return _error(401, "invalid_request_error", "Invalid API Key provided")
+        if self.fail_with:
+            return _error(self.fail_with, "api_error", "Something went wrong on Stripe's end.")
+        params = decode_form(list((await request.post()).items()))  # type: ignore[arg-type]
+        key = request.headers.get("Idempotency-Key", "")
+        if key not in self.refunds:
+            refund = fixture("refund")
+            refund.update(
+                id="re_test_" + secrets.token_hex(12),
+                payment_intent=params["payment_intent"],
+                reason=params.get("reason"),
+                metadata=params.get("metadata", {}),
+                status="succeeded",
+            )
+            self.refunds[key] = refund
+        return web.json_response(self.refunds[key])
 
     async def _expire(self, request: web.Request) -> web.Response:
         session = self.sessions.get(request.match_info["id"])

@@ -1,0 +1,34 @@
+"""The refund job: a payment we took but cannot deliver for goes back to the customer, in full, once."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from arq import Retry
+
+from crb.errors import UpstreamError
+from jobs.context import deps
+
+log = logging.getLogger(__name__)
+
+MAX_TRIES = 6
+BACKOFF_S = (10, 60, 300, 1800, 3600)  # before tries 2..6: about 1.5 hours in all
+
+
+async def refund_payment(ctx: dict[str, Any], payment_intent_id: str, reason: str, event_id: str) -> str:
+    """arq job, queued with the event that brought the payment (`duplicate_payment`, `paid_after_expiry`)."""
+    d = deps(ctx)
+    try:
+        # One key per payment: however often this runs, Stripe makes one refund.
+        refund_id = await d.gateway.refund(payment_intent_id, reason, idempotency_key=f"refund-{payment_intent_id}")
+    except UpstreamError as e:
+        job_try = int(ctx.get("job_try", 1))
+        if job_try >= MAX_TRIES:
+            log.error(
+                "refund of %s (%s, event %s) failed for good: refund it by hand", payment_intent_id, reason, event_id
+            )
+            return "failed"
+        raise Retry(defer=BACKOFF_S[min(job_try, len(BACKOFF_S)) - 1]) from e
+    log.warning("refunded %s in full (%s, event %s): refund %s", payment_intent_id, reason, event_id, refund_id)
+    return f"refunded ({refund_id})"

@@ -1,0 +1,60 @@
+"""The refund job, through a real worker on real Redis, against the Stripe-shaped server."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+
+import pytest
+from arq import create_pool
+from arq.connections import RedisSettings
+
+from crb.errors import UpstreamError
+from crb.payments import StripeGateway
+from crb.settings import Settings
+from jobs.worker import create_worker
+from tests.fakes.stripe_server import FakeStripe
+
+
+@pytest.fixture
+def settings(make_settings: Callable[..., Settings], fake_stripe: FakeStripe) -> Settings:
+    return make_settings(
+        STRIPE_SECRET_KEY="sk_test_refunds", STRIPE_API_BASE=fake_stripe.base_url, STRIPE_WEBHOOK_SECRET="whsec_x"
+    )
+
+
+async def run_jobs(settings: Settings, *jobs: tuple[str, ...]) -> None:
+    assert settings.redis_url
+    redis = await create_pool(RedisSettings.from_dsn(settings.redis_url), default_queue_name=settings.queue_name)
+    for name, *args in jobs:
+        await redis.enqueue_job(name, *args, _job_id=f"test:{name}:{uuid.uuid4()}")
+    await redis.aclose()
+    worker = create_worker(settings, settings.redis_url, burst=True, poll_delay=0.02, handle_signals=False)
+    try:
+        await worker.main()
+    finally:
+        await worker.close()
+
+
+async def test_an_undeliverable_payment_is_refunded_in_full_once(settings: Settings, fake_stripe: FakeStripe) -> None:
+    job = ("refund_payment", "pi_test_twice", "duplicate_payment", "evt_test_1")
+    await run_jobs(settings, job, job)  # queued twice (say, by two reconciliations): one refund at Stripe
+    [refund] = fake_stripe.refunds.values()
+    assert (refund["payment_intent"], refund["reason"], refund["metadata"]) == (
+        "pi_test_twice",
+        "duplicate",
+        {"why": "duplicate_payment"},
+    )
+
+
+async def test_a_refund_stripe_refuses_is_an_upstream_error(settings: Settings, fake_stripe: FakeStripe) -> None:
+    gateway = StripeGateway(settings)
+    try:
+        fake_stripe.fail_with = 500
+        with pytest.raises(UpstreamError):
+            await gateway.refund("pi_test_x", "paid_after_expiry", idempotency_key="refund-pi_test_x")
+        fake_stripe.fail_with = None
+        assert (await gateway.refund("pi_test_x", "paid_after_expiry", "refund-pi_test_x")).startswith("re_test_")
+        assert fake_stripe.refunds["refund-pi_test_x"]["reason"] is None  # Stripe's reasons fit duplicates only
+    finally:
+        await gateway.close()
