@@ -524,6 +524,8 @@
       try {
         await api("DELETE", sessionPath());
       } catch (e) {
+        // Answers erased, files not yet: the message says so, and the same button finishes the job.
+        if (e instanceof ApiError && e.code === "erasure_incomplete") return alert(sentence(e.message));
         if (!lost(e)) return alert("We could not reach our server; nothing was erased. Please try again.");
       }
       store.clear();
