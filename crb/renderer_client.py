@@ -16,6 +16,16 @@ class RendererError(RuntimeError):
     """The renderer could not produce the PDF (down, busy, timed out, or refused the data)."""
 
 
+class RendererRefused(RendererError):
+    """The renderer refused this report's data for good (422 invalid, 413 too large): another try fails alike.
+
+    A 401 is not this: a wrong RENDERER_TOKEN is fixed by an operator, after which a retry succeeds.
+    """
+
+
+REFUSED_FOR_GOOD = (413, 422)
+
+
 @dataclass(frozen=True)
 class RenderedPdf:
     content: bytes
@@ -40,7 +50,8 @@ class RendererClient:
             ) as response:
                 if response.status != 200:
                     detail = (await response.text())[:500]
-                    raise RendererError(f"renderer answered {response.status}: {detail}")
+                    kind = RendererRefused if response.status in REFUSED_FOR_GOOD else RendererError
+                    raise kind(f"renderer answered {response.status}: {detail}")
                 content = await response.read()
                 pages = response.headers.get("X-Page-Count", "")
                 return RenderedPdf(content, int(pages) if pages.isdigit() else None)

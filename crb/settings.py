@@ -108,6 +108,12 @@ class Settings:
                 "secret (whsec_..., from the Stripe dashboard or `stripe listen`); several may be given, "
                 "comma-separated, while rotating"
             )
+        if stripe_key and "_live_" in stripe_key.value and env.secret("SECRET_KEY") is None:
+            # Each machine would make its own key file: links the worker signs would not open on the edge.
+            raise ConfigError(
+                "SECRET_KEY is not set but a live STRIPE_SECRET_KEY is: set it to the same long random value "
+                "(e.g. `openssl rand -hex 32`) for the edge, the worker and the renderer"
+            )
         if not stripe_key and not webhook_secrets:
             webhook_secrets = (Secret("whsec_offline_" + _derive(secret_key, "stripe-offline-webhook")),)
         supabase_url = env.url("SUPABASE_URL")

@@ -13,7 +13,7 @@ from arq import Retry
 from crb import outbox
 from crb.db import Connection
 from crb.fulfilment import email_job
-from crb.renderer_client import RendererError
+from crb.renderer_client import RendererError, RendererRefused
 from crb.rendering import build_report_data, count_pages
 from crb.storage import StorageError
 from jobs.context import Deps, deps
@@ -66,6 +66,9 @@ async def generate_report(ctx: dict[str, Any], report_id: str) -> str:
         return await give_up(d, rid, row["id"], f"gave up after {MAX_ATTEMPTS} attempts")
     try:
         return await _build(d, rid, row)
+    except RendererRefused as e:  # a RendererError, but one no retry can fix
+        log.error("the renderer refused report %s for good: %s", rid, e)
+        return await give_up(d, rid, row["id"], str(e))
     except TRANSIENT as e:
         return await _retry_or_give_up(d, rid, row["id"], e, int(ctx.get("job_try", 1)), attempts)
     except Exception as e:

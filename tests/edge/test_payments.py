@@ -461,6 +461,14 @@ def test_a_stripe_key_without_a_webhook_secret_refuses_to_start(tmp_path: Any) -
         Settings.from_env({"DATA_DIR": str(tmp_path), "STRIPE_SECRET_KEY": "sk_test_x"})
 
 
+def test_a_live_key_needs_a_shared_secret_key(tmp_path: Any) -> None:
+    """Live services run on several machines: a key file per machine would break every signed link."""
+    live = {"DATA_DIR": str(tmp_path), "STRIPE_SECRET_KEY": "sk_live_x", "STRIPE_WEBHOOK_SECRET": "whsec_x"}
+    with pytest.raises(ConfigError, match="SECRET_KEY is not set"):
+        Settings.from_env(live)
+    assert Settings.from_env({**live, "SECRET_KEY": "k" * 32}).secret_key.value == "k" * 32
+
+
 async def test_rotated_secrets_are_all_accepted(edge_client: Callable[..., Any], fake_stripe: FakeStripe) -> None:
     client, _ = await edge_client(
         STRIPE_SECRET_KEY="sk_test_x", STRIPE_API_BASE=fake_stripe.base_url, STRIPE_WEBHOOK_SECRET="whsec_new,whsec_old"

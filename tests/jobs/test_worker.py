@@ -339,6 +339,28 @@ async def test_renderer_down_retries_then_succeeds_or_fails_with_one_email(
         assert len(outbox(settings, "report-ready")) == 1
 
 
+async def test_a_report_the_renderer_refuses_fails_at_once_with_one_email(
+    edge_client: Callable[..., Any], clock: Clock, db: asyncpg.Connection
+) -> None:
+    async def refuse(request: web.Request) -> web.Response:
+        error = {"error": {"code": "invalid_report", "message": "findings.0.title: too long"}}
+        return web.json_response(error, status=422)
+
+    app = web.Application()
+    app.router.add_post("/v1/reports", refuse)
+    server = await serve(app)
+    try:
+        client, settings = await edge_client(RENDERER_URL=base_url(server))
+        sid, _ = await paid(client, settings)
+        await work(settings, clock)
+    finally:
+        await server.close()
+    report = await db.fetchrow("select status, attempts, error from reports where session_id = $1", uuid.UUID(sid))
+    assert (report["status"], report["attempts"]) == ("failed", 1)  # no retries: the same data fails alike
+    assert "422" in report["error"]
+    assert len(outbox(settings, "report-failed")) == 1
+
+
 async def last_run(db: asyncpg.Connection, name: str) -> Any:
     return await db.fetchrow("select * from job_runs where name = $1 order by id desc limit 1", name)
 
