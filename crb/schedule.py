@@ -22,7 +22,11 @@ EMAIL_SENDING_STUCK_MINUTES = 30
 # queued again this long after its last attempt (longer than the job's longest backoff, so its own retries
 # are over), until it has had this many attempts in all: a mailer broken for good must not loop fast.
 EMAIL_FAILED_RETRY_MINUTES = 120
-EMAIL_MAX_ATTEMPTS = 30  # five jobs of six tries, about 3.5 hours apart: most of a day of outage
+EMAIL_MAX_ATTEMPTS = 30
+# Housekeeping, not personal data: a relayed outbox row is only evidence once its job is queued (every job
+# is idempotent downstream, so a pruned id queued again does no harm); run records feed the admin API.
+OUTBOX_KEEP_DAYS = 7
+JOB_RUNS_KEEP_DAYS = 90  # five jobs of six tries, about 3.5 hours apart: most of a day of outage
 
 
 @dataclass(frozen=True)

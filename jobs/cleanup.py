@@ -6,7 +6,13 @@ import datetime as dt
 from typing import Any
 
 from crb import sessions
-from crb.schedule import AWAITING_PAYMENT_DAYS, REPORT_PDF_DAYS, UNPAID_SESSION_DAYS
+from crb.schedule import (
+    AWAITING_PAYMENT_DAYS,
+    JOB_RUNS_KEEP_DAYS,
+    OUTBOX_KEEP_DAYS,
+    REPORT_PDF_DAYS,
+    UNPAID_SESSION_DAYS,
+)
 from jobs.context import Deps
 from jobs.runs import recorded
 
@@ -36,7 +42,19 @@ async def storage_cleanup(d: Deps) -> dict[str, Any]:
                 )
         purged += len(rows)
         if len(rows) < BATCH:
-            return {"purged": purged}
+            return {"purged": purged, **await _housekeeping(d)}
+
+
+async def _housekeeping(d: Deps) -> dict[str, int]:
+    """Relayed outbox rows and old run records go; nothing else needs them."""
+    now = d.now()
+    outbox = await d.pool.execute(
+        "delete from job_outbox where enqueued_at < $1", now - dt.timedelta(days=OUTBOX_KEEP_DAYS)
+    )
+    runs = await d.pool.execute(
+        "delete from job_runs where started_at < $1", now - dt.timedelta(days=JOB_RUNS_KEEP_DAYS)
+    )
+    return {"outbox_rows_pruned": int(outbox.split()[-1]), "job_runs_pruned": int(runs.split()[-1])}
 
 
 @recorded("quiz-cleanup")

@@ -19,6 +19,7 @@ from crb.settings import Settings
 from crb.storage import ReportStore, store_for
 
 Clock = Callable[[], dt.datetime]
+JOB_TIMEOUT_S = 300  # no job runs longer (arq cancels it), which is what tells a lost run from a slow one
 
 
 def utc_now() -> dt.datetime:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 from collections.abc import Awaitable, Callable
@@ -10,11 +11,12 @@ from typing import Any, cast
 
 from arq.typing import WorkerCoroutine
 
-from jobs.context import Deps, deps
+from jobs.context import JOB_TIMEOUT_S, Deps, deps
 
 log = logging.getLogger(__name__)
 
 ScheduledBody = Callable[[Deps], Awaitable[dict[str, Any]]]
+RUN_LOST_AFTER_S = 2 * JOB_TIMEOUT_S
 
 
 def recorded(name: str) -> Callable[[ScheduledBody], WorkerCoroutine]:
@@ -27,6 +29,7 @@ def recorded(name: str) -> Callable[[ScheduledBody], WorkerCoroutine]:
         @wraps(body)
         async def run(ctx: dict[str, Any], trigger: str = "schedule") -> dict[str, Any]:
             d = deps(ctx)
+            await _close_lost_runs(d, name)
             run_id = await d.pool.fetchval(
                 "insert into job_runs (name, trigger, started_at) values ($1, $2, $3) returning id",
                 name,
@@ -45,6 +48,17 @@ def recorded(name: str) -> Callable[[ScheduledBody], WorkerCoroutine]:
         return cast(WorkerCoroutine, run)
 
     return wrap
+
+
+async def _close_lost_runs(d: Deps, name: str) -> None:
+    """A run still open past any job's timeout lost its worker: say so, rather than 'running' for ever."""
+    await d.pool.execute(
+        "update job_runs set finished_at = $2, outcome = 'error', error = 'the worker stopped during this run'"
+        " where name = $1 and finished_at is null and started_at < $3",
+        name,
+        d.now(),
+        d.now() - dt.timedelta(seconds=RUN_LOST_AFTER_S),
+    )
 
 
 async def _finish(d: Deps, run_id: int, outcome: str, result: dict[str, Any] | None, error: str | None) -> None:

@@ -13,7 +13,7 @@ from arq.worker import Function, Worker, func
 from crb.schedule import SCHEDULE
 from crb.settings import Settings
 from jobs.cleanup import quiz_cleanup, storage_cleanup
-from jobs.context import Clock, close_deps, open_deps, utc_now
+from jobs.context import JOB_TIMEOUT_S, Clock, close_deps, open_deps, utc_now
 from jobs.emails import MAX_TRIES as EMAIL_TRIES
 from jobs.emails import send_email
 from jobs.followups import follow_up_emails
@@ -24,7 +24,6 @@ from jobs.refunds import refund_payment
 from jobs.reports import MAX_TRIES as REPORT_TRIES
 from jobs.reports import generate_report
 
-JOB_TIMEOUT_S = 300
 SCHEDULED = {
     "follow_up_emails": follow_up_emails,
     "storage_cleanup": storage_cleanup,

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
 
 import pytest
-from arq import create_pool
-from arq.connections import RedisSettings
 
 from crb.errors import UpstreamError
 from crb.payments import StripeGateway
 from crb.settings import Settings
-from jobs.worker import create_worker
 from tests.fakes.stripe_server import FakeStripe
+from tests.jobs.running import run_jobs
 
 
 @pytest.fixture
@@ -21,19 +18,6 @@ def settings(make_settings: Callable[..., Settings], fake_stripe: FakeStripe) ->
     return make_settings(
         STRIPE_SECRET_KEY="sk_test_refunds", STRIPE_API_BASE=fake_stripe.base_url, STRIPE_WEBHOOK_SECRET="whsec_x"
     )
-
-
-async def run_jobs(settings: Settings, *jobs: tuple[str, ...]) -> None:
-    assert settings.redis_url
-    redis = await create_pool(RedisSettings.from_dsn(settings.redis_url), default_queue_name=settings.queue_name)
-    for name, *args in jobs:
-        await redis.enqueue_job(name, *args, _job_id=f"test:{name}:{uuid.uuid4()}")
-    await redis.aclose()
-    worker = create_worker(settings, settings.redis_url, burst=True, poll_delay=0.02, handle_signals=False)
-    try:
-        await worker.main()
-    finally:
-        await worker.close()
 
 
 async def test_an_undeliverable_payment_is_refunded_in_full_once(settings: Settings, fake_stripe: FakeStripe) -> None:
