@@ -10,7 +10,7 @@ from typing import Any
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from crb import sessions
+from crb import figures, sessions
 from crb.errors import Conflict, NotFound, Unauthorized
 from crb.fulfilment import queue_report
 from crb.schedule import SCHEDULE, scheduled
@@ -103,19 +103,17 @@ async def regenerate(request: web.Request) -> web.Response:
 
 async def stats(request: web.Request) -> web.Response:
     pool = request.app[POOL]
-    by_status = await pool.fetch("select status, count(*) from quiz_sessions group by status order by status")
-    emails = await pool.fetch("select kind, status, count(*) from emails group by kind, status order by kind, status")
+    now = await figures.read(pool)
     storage = await pool.fetchrow(
         "select count(*) as files, coalesce(sum(size_bytes), 0) as bytes from reports"
         " where storage_path is not null and purged_at is null"
     )
-    pending = await pool.fetchval("select count(*) from job_outbox where enqueued_at is null")
     return web.json_response(
         {
-            "sessions_by_status": {r["status"]: r["count"] for r in by_status},
-            "emails": [{"kind": r["kind"], "status": r["status"], "count": r["count"]} for r in emails],
+            "sessions_by_status": now.sessions_by_status,
+            "emails": [{"kind": kind, "status": status, "count": count} for kind, status, count in now.emails],
             "storage": {"files": storage["files"], "bytes": storage["bytes"]},
-            "outbox_pending": pending,
+            "outbox_pending": now.outbox_pending,
         }
     )
 

@@ -13,6 +13,7 @@ from aiohttp.typedefs import Handler
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.exposition import choose_encoder
 
+from crb import figures
 from crb.db import Pool
 from edge.keys import METRICS, POOL
 
@@ -48,20 +49,15 @@ class EdgeMetrics:
         )
 
     async def read_database(self, pool: Pool) -> None:
-        sessions = await pool.fetch("select status, count(*) from quiz_sessions group by status")
-        emails = await pool.fetch("select kind, status, count(*) from emails group by kind, status")
-        outbox = await pool.fetchrow(
-            "select count(*) as pending, coalesce(extract(epoch from now() - min(created_at)), 0) as oldest"
-            " from job_outbox where enqueued_at is null"
-        )
+        now = await figures.read(pool)
         self.sessions.clear()  # a status nobody is in any more disappears rather than keeping its last count
-        for row in sessions:
-            self.sessions.labels(row["status"]).set(row["count"])
+        for status, count in now.sessions_by_status.items():
+            self.sessions.labels(status).set(count)
         self.emails.clear()
-        for row in emails:
-            self.emails.labels(row["kind"], row["status"]).set(row["count"])
-        self.outbox_pending.set(outbox["pending"])
-        self.outbox_oldest.set(float(outbox["oldest"]))
+        for kind, status, count in now.emails:
+            self.emails.labels(kind, status).set(count)
+        self.outbox_pending.set(now.outbox_pending)
+        self.outbox_oldest.set(now.outbox_oldest_s)
 
 
 @web.middleware

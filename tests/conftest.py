@@ -97,6 +97,14 @@ async def database_url(postgres_admin: str, database_template: str) -> AsyncIter
 
 
 @pytest.fixture
+async def db(database_url: str) -> AsyncIterator[asyncpg.Connection]:
+    """A connection to the test's database (its own where a folder's conftest gives it one)."""
+    conn = await asyncpg.connect(database_url)
+    yield conn
+    await conn.close()
+
+
+@pytest.fixture
 async def isolated_database_url(postgres_admin: str, database_template: str) -> AsyncIterator[str]:
     """A database of this test's own."""
     async with cloned_database(postgres_admin, database_template) as url:

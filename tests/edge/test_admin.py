@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import Any
 
 import asyncpg
@@ -19,13 +19,6 @@ ADMIN = {"Authorization": "Bearer admin-secret"}
 @pytest.fixture
 async def edge(edge_client: Callable[..., Any]) -> tuple[TestClient, Settings]:
     return await edge_client(ADMIN_TOKEN="admin-secret")  # type: ignore[no-any-return]
-
-
-@pytest.fixture
-async def db(database_url: str) -> AsyncIterator[asyncpg.Connection]:
-    conn = await asyncpg.connect(database_url)
-    yield conn
-    await conn.close()
 
 
 async def paid(client: TestClient, settings: Settings) -> tuple[str, str]:

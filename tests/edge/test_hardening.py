@@ -6,7 +6,7 @@ import asyncio
 import json
 import logging
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -31,13 +31,6 @@ from tests.journey import ANSWERS, auth, checkout, completed_session, new_sessio
 @pytest.fixture
 async def edge(edge_client: Callable[..., Any]) -> tuple[TestClient[web.Request, web.Application], Settings]:
     return await edge_client(ADMIN_TOKEN="admin-secret")  # type: ignore[no-any-return]
-
-
-@pytest.fixture
-async def db(database_url: str) -> AsyncIterator[asyncpg.Connection]:
-    conn = await asyncpg.connect(database_url)
-    yield conn
-    await conn.close()
 
 
 async def paid_with_a_ready_report(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import Any
 
 import asyncpg
@@ -28,13 +28,6 @@ async def stripe_edge(edge_client: Callable[..., Any], fake_stripe: FakeStripe) 
         STRIPE_SECRET_KEY="sk_test_payments", STRIPE_API_BASE=fake_stripe.base_url, STRIPE_WEBHOOK_SECRET=SECRET
     )
     return client, settings
-
-
-@pytest.fixture
-async def db(database_url: str) -> AsyncIterator[asyncpg.Connection]:
-    conn = await asyncpg.connect(database_url)
-    yield conn
-    await conn.close()
 
 
 async def deliver(client: TestClient, payload: dict[str, Any]) -> str:

@@ -10,7 +10,7 @@ import json
 import re
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import Any
 
 import asyncpg
@@ -33,6 +33,7 @@ from jobs import reports as report_jobs
 from jobs.context import Deps
 from jobs.worker import create_worker
 from tests.conftest import base_url, serve
+from tests.jobs.running import run_jobs
 from tests.journey import auth, checkout, completed_session
 
 pytestmark = pytest.mark.browser  # reports go through the real renderer and Chromium
@@ -56,30 +57,13 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-async def db(database_url: str) -> AsyncIterator[asyncpg.Connection]:
-    conn = await asyncpg.connect(database_url)
-    yield conn
-    await conn.close()
-
-
-@pytest.fixture
 async def edge(edge_client: Callable[..., Any], renderer_url: str) -> tuple[TestClient, Settings]:
     return await edge_client(RENDERER_URL=renderer_url, ADMIN_TOKEN="admin-token")  # type: ignore[no-any-return]
 
 
 async def work(settings: Settings, clock: Clock, *jobs: tuple[str, ...]) -> None:
     """Queue `jobs` (function name and args) and run a worker in burst mode until the queue is empty."""
-    assert settings.redis_url
-    if jobs:
-        redis = await create_pool(RedisSettings.from_dsn(settings.redis_url), default_queue_name=settings.queue_name)
-        for name, *args in jobs:
-            await redis.enqueue_job(name, *args, _job_id=f"test:{name}:{uuid.uuid4()}")
-        await redis.aclose()
-    worker = create_worker(settings, settings.redis_url, clock, burst=True, poll_delay=0.02, handle_signals=False)
-    try:
-        await worker.main()
-    finally:
-        await worker.close()
+    await run_jobs(settings, *jobs, clock=clock)
 
 
 async def paid(client: TestClient, settings: Settings, email_to: str = "owner@example.com") -> tuple[str, str]:
