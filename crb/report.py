@@ -273,6 +273,7 @@ class Teaser(_Frozen):
     readiness_score: int = Field(ge=0, le=100)
     band: str
     pillars: tuple[PillarScore, ...]
+    verdict: Verdict  # the report's verdict and why, shown before payment
     findings: tuple[Finding, ...]
     locked_titles: tuple[str, ...]
 

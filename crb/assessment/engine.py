@@ -48,7 +48,7 @@ def assess(answers: Mapping[str, object], tier: str) -> Assessment:
 
 
 def teaser(answers: Mapping[str, object]) -> Teaser:
-    """Score, band, pillars, the first two findings in full and the titles of the rest (the `report` tier's)."""
+    """Score, band, pillars, the verdict and why, the first two findings in full and the titles of the rest."""
     a = assess(answers, A.DEFAULT_TIER)
     findings = a.findings
     return Teaser(
@@ -56,6 +56,7 @@ def teaser(answers: Mapping[str, object]) -> Teaser:
         readiness_score=a.readiness.score,
         band=a.readiness.band,
         pillars=a.readiness.pillars,
+        verdict=analyse(answers, tier=A.DEFAULT_TIER, tier_name="", today=dt.date(2000, 1, 1)).verdict,
         findings=findings[: A.TEASER_FULL_FINDINGS],
         locked_titles=tuple(f.title for f in findings[A.TEASER_FULL_FINDINGS :]),
     )
