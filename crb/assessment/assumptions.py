@@ -155,7 +155,11 @@ DESK_SHARE: Final[Mapping[str, float]] = MappingProxyType(
         "healthcare": 0.5,
         "manufacturing": 0.4,
         "construction": 0.3,
+        "trades": 0.3,
+        "transport": 0.3,
         "hospitality": 0.3,
+        "education": 0.7,
+        "nonprofit": 0.8,
         "other": 0.7,
     }
 )
