@@ -58,17 +58,38 @@ async def authorise(conn: Connection, session_id: uuid.UUID, token: str | None) 
     return row
 
 
+async def answers_for_update(conn: Connection, session_id: uuid.UUID) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The answers and confirmations, locked until the caller's transaction ends, while the quiz is in progress."""
+    row = await conn.fetchrow(
+        "select answers, confirmations from quiz_sessions where id = $1 and status = any($2::text[]) for update",
+        session_id,
+        list(OPEN_FOR_ANSWERS),
+    )
+    if row is None:
+        raise Conflict("this quiz is already complete; its answers can no longer change", code="quiz_complete")
+    return dict(row["answers"]), dict(row["confirmations"])
+
+
 async def save_answers(
-    conn: Connection, session_id: uuid.UUID, answers: dict[str, Any], cleared: list[str] | None = None
+    conn: Connection,
+    session_id: uuid.UUID,
+    answers: dict[str, Any],
+    cleared: list[str] | None = None,
+    confirmations: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Merge answers into the session while it is still in progress, dropping the `cleared` ones."""
+    """Merge answers into the session while it is still in progress, dropping the `cleared` ones.
+
+    `confirmations` (question id → the value confirmed) replace the stored ones; None keeps them.
+    """
     merged = await conn.fetchval(
-        "update quiz_sessions set answers = (answers - $4::text[]) || $2::jsonb, updated_at = now()"
+        "update quiz_sessions set answers = (answers - $4::text[]) || $2::jsonb,"
+        " confirmations = coalesce($5::jsonb, confirmations), updated_at = now()"
         " where id = $1 and status = any($3::text[]) returning answers",
         session_id,
         answers,
         list(OPEN_FOR_ANSWERS),
         cleared or [],
+        confirmations,
     )
     if merged is None:
         raise Conflict("this quiz is already complete; its answers can no longer change", code="quiz_complete")
@@ -177,9 +198,9 @@ async def erase(conn: Connection, session_id: uuid.UUID, now: dt.datetime | None
 
 async def _erase_session(conn: Connection, session_id: uuid.UUID, now: dt.datetime | None) -> None:
     await conn.execute(
-        "update quiz_sessions set answers = '{}'::jsonb, teaser = null, email = null, company_name = null,"
-        " stripe_checkout_url = null, erased_at = coalesce(erased_at, $3, now()), updated_at = now(),"
-        " status = case when status = any($2::text[]) then 'expired' else status end where id = $1",
+        "update quiz_sessions set answers = '{}'::jsonb, confirmations = '{}'::jsonb, teaser = null, email = null,"
+        " company_name = null, stripe_checkout_url = null, erased_at = coalesce(erased_at, $3, now()),"
+        " updated_at = now(), status = case when status = any($2::text[]) then 'expired' else status end where id = $1",
         session_id,
         list(EXPIRE_ON_ERASE),
         now,

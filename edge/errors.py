@@ -10,7 +10,9 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from crb.errors import BadRequest, DomainError
-from crb.quiz import InvalidAnswers
+from crb.quiz import AnswerError, InvalidAnswers
+from crb.quiz.confirmation import InvalidConfirmation, NeedsConfirmation
+from crb.quiz.plausibility import Extreme
 
 log = logging.getLogger(__name__)
 
@@ -29,9 +31,13 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
     except DomainError as e:
         return web.json_response(error_body(e.code, e.message, e.field), status=e.status)
     except InvalidAnswers as e:
-        details = [{"field": x.question_id, "code": x.code, "message": x.message} for x in e.errors]
-        first = e.errors[0]
-        return web.json_response(error_body("invalid_answers", str(e), first.question_id, errors=details), status=422)
+        return _answer_errors("invalid_answers", e, e.errors)
+    except InvalidConfirmation as e:
+        return _answer_errors("invalid_confirmation", e, e.errors)
+    except NeedsConfirmation as e:
+        details = [{"code": "needs_confirmation", **extreme_body(x)} for x in e.extremes]
+        first = e.extremes[0].question_id
+        return web.json_response(error_body("needs_confirmation", str(e), first, errors=details), status=422)
     except web.HTTPException as e:
         if e.status < 400 or e.content_type == "application/json":
             raise
@@ -40,6 +46,17 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
     except Exception:
         log.exception("unhandled error on %s %s", request.method, request.path)
         return web.json_response(error_body("internal_error", "something went wrong on our side"), status=500)
+
+
+def _answer_errors(code: str, e: Exception, errors: list[AnswerError]) -> web.Response:
+    details = [{"field": x.question_id, "code": x.code, "message": x.message} for x in errors]
+    return web.json_response(error_body(code, str(e), errors[0].question_id, errors=details), status=422)
+
+
+def extreme_body(x: Extreme) -> dict[str, Any]:
+    """An answer to confirm, as the API shows it: `{"field", "value", "message"}`."""
+    value = int(x.value) if x.value.is_integer() else x.value
+    return {"field": x.question_id, "value": value, "message": x.message}
 
 
 def _allow(e: web.HTTPException) -> dict[str, str]:

@@ -11,12 +11,14 @@ from aiohttp import web
 
 from crb import analysis, links, sessions
 from crb.errors import Conflict, ServiceUnavailable, Unprocessable, UpstreamError
-from crb.quiz import load_quiz, validate_answers
+from crb.quiz import Quiz, load_quiz, validate_answers
+from crb.quiz import confirmation as confirming
+from crb.quiz.confirmation import Confirmations
 from crb.settings import Settings
 from crb.storage import StorageError
 from edge.auth import authorised
 from edge.checkout import catch_up
-from edge.errors import read_json_object
+from edge.errors import extreme_body, read_json_object
 from edge.keys import GATEWAY, POOL, SETTINGS, STORE
 
 log = logging.getLogger(__name__)
@@ -43,6 +45,7 @@ async def get_session(request: web.Request) -> web.Response:
             "id": str(row["id"]),
             "status": row["status"],
             "answers": row["answers"],
+            **_confirmation_state(row["answers"], row["confirmations"], in_progress=row["status"] == "in_progress"),
             "teaser": row["teaser"],
             "tier": row["tier"],
             "report": report,
@@ -53,15 +56,38 @@ async def get_session(request: web.Request) -> web.Response:
 
 async def save_answers(request: web.Request) -> web.Response:
     row = await authorised(request)
-    body = await read_json_object(request)
-    answers = body.get("answers")
-    if not isinstance(answers, dict):
-        raise Unprocessable('send {"answers": {question_id: value}}', field="answers")
-    clean = validate_answers(load_quiz(), answers, complete=False)
+    quiz = load_quiz()
+    answers, confirm = _answers_and_confirm(quiz, await read_json_object(request))
+    clean = validate_answers(quiz, answers, complete=False)
     cleared = [qid for qid, value in answers.items() if value is None]  # null takes an answer back
-    async with request.app[POOL].acquire() as conn:
-        merged = await sessions.save_answers(conn, row["id"], clean, cleared)
-    return web.json_response({"id": str(row["id"]), "status": "in_progress", "answers": merged})
+    async with request.app[POOL].acquire() as conn, conn.transaction():
+        # Locked: the plausibility of the hours is judged on the answers as they will be stored.
+        stored, kept = await sessions.answers_for_update(conn, row["id"])
+        merged = {k: v for k, v in stored.items() if k not in cleared} | clean
+        confirming.check_save(stored, merged)
+        confirmed = confirming.bind(kept, confirm, merged)
+        saved = await sessions.save_answers(conn, row["id"], clean, cleared, confirmed)
+    body = {"id": str(row["id"]), "status": "in_progress", "answers": saved}
+    return web.json_response(body | _confirmation_state(saved, confirmed))
+
+
+def _answers_and_confirm(quiz: Quiz, body: dict[str, Any]) -> tuple[dict[str, Any], Confirmations]:
+    """The body's `answers` (which may be left out when it only confirms) and `confirm`, parsed."""
+    answers = body.get("answers", {} if "confirm" in body else None)
+    if not isinstance(answers, dict):
+        raise Unprocessable(
+            'send {"answers": {question_id: value}}, and {"confirm": {question_id: value}} to confirm an answer',
+            field="answers",
+        )
+    return answers, confirming.parse_confirm(quiz, body["confirm"]) if "confirm" in body else {}
+
+
+def _confirmation_state(
+    answers: dict[str, Any], confirmed: dict[str, Any], *, in_progress: bool = True
+) -> dict[str, Any]:
+    """What the customer confirmed, and which extreme answers still wait for a confirmation."""
+    waiting = confirming.unconfirmed(answers, confirmed) if in_progress else []
+    return {"confirmed": confirmed, "needs_confirmation": [extreme_body(x) for x in waiting]}
 
 
 async def complete(request: web.Request) -> web.Response:
@@ -69,9 +95,11 @@ async def complete(request: web.Request) -> web.Response:
     if row["status"] != "in_progress":
         return web.json_response(row["teaser"])
     answers = validate_answers(load_quiz(), row["answers"], complete=True)
+    confirming.check_complete(answers, row["confirmations"])
     teaser = analysis.teaser(answers).model_dump(mode="json")
     async with request.app[POOL].acquire() as conn, conn.transaction():
         # Locked, so no answer can change between this check and the update (a PUT then finds it complete).
+        # Confirmations only grow while the answers stay as they are: the answers are the whole check.
         current = await conn.fetchval("select answers from quiz_sessions where id = $1 for update", row["id"])
         if current != row["answers"]:
             raise Conflict(

@@ -66,7 +66,7 @@
   function sentence(message) {
     const m = String(message || "").trim().replace(/\.$/, "");
     if (!m) return "Please check this answer.";
-    return (/^(is|must|should|can)\b/.test(m) ? `This answer ${m}` : m[0].toUpperCase() + m.slice(1)) + ".";
+    return (/^(is|must|should|can)\b/.test(m) ? `This answer ${m}` : m[0].toUpperCase() + m.slice(1)) + (/[?!]$/.test(m) ? "" : ".");
   }
 
   /* Where a session in this state belongs. */
@@ -76,6 +76,8 @@
     if (PAID.includes(status)) return `success.html?session_id=${encodeURIComponent(store.get().id)}`;
     return null;
   }
+
+  const OOPS = "Something went wrong on our side. Please try again in a moment.";
 
   function say(el, message, kind) {
     if (!el) return;
@@ -90,7 +92,11 @@
     const back = $("#back");
     const next = $("#next");
     const note = $("#note");
+    const nav = $("#nav");
+    const box = $("#confirm");
     const saved = {};
+    let toConfirm = []; // the edge's list of extreme answers not yet confirmed: [{field, value, message}]
+    let asking = null; // the confirmation on screen: {items, finishing}
     let at = 0;
     let busy = false;
     let waiting = false; // answers wait in localStorage for the connection
@@ -138,6 +144,7 @@
     }
 
     function go(index, focus = true) {
+      unask();
       at = Math.max(0, Math.min(index, steps.length - 1));
       steps.forEach((q, n) => {
         q.hidden = n !== at;
@@ -201,7 +208,7 @@
       if (!Object.keys(pending).length) return true;
       try {
         await ensureSession();
-        await api("PUT", sessionPath("/answers"), { answers: pending });
+        toConfirm = (await api("PUT", sessionPath("/answers"), { answers: pending })).needs_confirmation || [];
       } catch (e) {
         if (transient(e)) {
           offline();
@@ -269,9 +276,59 @@
         const first = e.errors.find((x) => stepOf(x.field) >= 0);
         if (!first) return say(note, sentence(e.message), "warn");
         go(stepOf(first.field));
+        if (e.code === "needs_confirmation") return ask(e.errors.filter((x) => stepOf(x.field) >= 0), true);
         error(steps[at], sentence(first.message));
       }
     }
+
+    /* An extreme answer (far more hours than the team size suggests): the visitor confirms it before moving on. */
+    const key = (x) => `${x.field}=${x.value}`;
+
+    function ask(items, finishing = false) {
+      asking = { items, finishing };
+      say($("#confirm-text"), items.map((x) => sentence(x.message)).join(" "));
+      box.hidden = false;
+      nav.hidden = true;
+      $("#confirm-yes").focus();
+    }
+
+    function unask() {
+      asking = null;
+      box.hidden = true;
+      nav.hidden = false;
+    }
+
+    async function moveOn(finishing) {
+      if (finishing || at === steps.length - 1) await finish();
+      else go(at + 1);
+    }
+
+    $("#confirm-yes").addEventListener("click", async () => {
+      if (!asking || busy) return;
+      const { items, finishing } = asking;
+      busy = true;
+      try {
+        const confirm = Object.fromEntries(items.map((x) => [x.field, x.value]));
+        toConfirm = (await api("PUT", sessionPath("/answers"), { confirm })).needs_confirmation || [];
+        unask();
+        await moveOn(finishing);
+      } catch (e) {
+        if (transient(e)) return say(note, "We could not reach our server. Check your connection and try again.", "warn");
+        unask(); // the answer changed meanwhile (another tab): the edge says how
+        say(note, e instanceof ApiError ? sentence(e.errors[0]?.message || e.message) : OOPS, "warn");
+        focusIn(steps[at]);
+      } finally {
+        busy = false;
+      }
+    });
+
+    const change = () => {
+      unask();
+      focusIn(steps[at]);
+    };
+    $("#confirm-no").addEventListener("click", change);
+    box.addEventListener("keydown", (event) => event.key === "Escape" && change());
+    form.addEventListener("input", () => asking && unask());
 
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
@@ -284,11 +341,14 @@
       busy = true;
       next.setAttribute("aria-busy", "true");
       try {
+        const known = new Set(toConfirm.map(key));
         if (!(await save(q, value))) return;
-        if (at < steps.length - 1) go(at + 1);
-        else await finish();
+        // This answer, or one its save made extreme (a smaller team), waits for a "yes" before the next question.
+        const items = toConfirm.filter((x) => x.field === q.dataset.id || !known.has(key(x)));
+        if (items.length) return ask(items);
+        await moveOn(false);
       } catch {
-        say(note, "Something went wrong on our side. Please try again in a moment.", "warn");
+        say(note, OOPS, "warn");
       } finally {
         busy = false;
         next.removeAttribute("aria-busy");
@@ -330,6 +390,7 @@
             say(note, "Your earlier assessment has expired and its answers were erased. Here is a fresh one.");
           } else {
             Object.assign(saved, state.answers || {});
+            toConfirm = state.needs_confirmation || [];
             for (const q of steps) write(q, saved[q.dataset.id]);
           }
         } catch (e) {
@@ -359,6 +420,7 @@
         const state = await api("GET", sessionPath());
         if (state.status !== "in_progress") return location.replace(home(state.status) || "quiz.html");
         Object.assign(saved, state.answers || {});
+        toConfirm = state.needs_confirmation || [];
         steps.forEach((q, n) => n !== at && write(q, saved[q.dataset.id]));
       } catch {
         /* stay as we are */
@@ -393,6 +455,18 @@
       $("#gauge-label").textContent = `AI readiness score: ${clamped} out of 100${t.band ? `, ${t.band}` : ""}`;
     }
     $("#band").textContent = t.band || "–";
+
+    const v = t.verdict; // teasers stored before the verdict existed have none: the section stays hidden
+    if (v && v.label) {
+      const sec = $("#verdict-sec");
+      if (["go", "proceed_with_caution", "wait", "not_now"].includes(v.decision)) sec.classList.add(v.decision);
+      $("#verdict-label").textContent = v.label;
+      $("#verdict-summary").textContent = v.summary || "";
+      const reasons = Array.isArray(v.reasons) ? v.reasons : [];
+      for (const reason of reasons) $("#verdict-reasons").append(Object.assign(document.createElement("li"), { textContent: reason }));
+      $("#verdict-reasons").hidden = !reasons.length;
+      sec.hidden = false;
+    }
 
     const pillars = Array.isArray(t.pillars) ? t.pillars : [];
     $("#pillars-sec").hidden = !pillars.length;

@@ -56,6 +56,28 @@ def test_every_question_type_is_used_and_optional_ones_are_few() -> None:
     assert {q.id for q in questions if not q.required} == {"hourly_cost", "tools", "regulation", "biggest_pain"}
 
 
+def test_the_industry_question_lists_its_options_with_stable_values() -> None:
+    industry = load_quiz().questions["industry"]
+
+    assert [o.value for o in industry.options] == [
+        "professional_services",
+        "marketing",
+        "ecommerce",
+        "software",
+        "manufacturing",
+        "construction",
+        "trades",
+        "transport",
+        "healthcare",
+        "hospitality",
+        "finance",
+        "education",
+        "nonprofit",
+        "other",  # always last
+    ]
+    assert all(o.label.strip() for o in industry.options)
+
+
 def test_the_quiz_dumps_in_the_api_shape() -> None:
     body = load_quiz().model_dump(mode="json", exclude_none=True)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -161,3 +163,164 @@ async def test_null_takes_an_answer_back(client: TestClient) -> None:
         f"/api/sessions/{sid}/answers", json={"answers": {"team_size": None}}, headers=auth(token)
     )
     assert (await response.json())["answers"] == {}
+
+
+# ---- the weekly task hours: refused when implausible, confirmed when extreme ----
+
+TASKS = ("hours_admin", "hours_support", "hours_scheduling", "hours_reporting", "hours_content")
+# One person with 35 hours of admin a week (45 in all): plausible, but it needs a confirmation.
+SOLO = ANSWERS | {"team_size": 1, "hours_admin": 35, "hours_support": 2, "hours_scheduling": 1}
+SOLO |= {"hours_reporting": 2, "hours_content": 5}
+
+
+async def put(client: TestClient, sid: str, token: str, body: dict[str, Any]) -> Any:
+    return await client.put(f"/api/sessions/{sid}/answers", json=body, headers=auth(token))
+
+
+async def answers_of(client: TestClient, sid: str, token: str) -> dict[str, Any]:
+    state = await (await client.get(f"/api/sessions/{sid}", headers=auth(token))).json()
+    return dict(state["answers"])
+
+
+async def test_implausible_hours_are_refused_naming_the_questions_and_nothing_is_stored(client: TestClient) -> None:
+    sid, token = await new_session(client)
+    assert (await put(client, sid, token, {"answers": {"team_size": 1, "hours_admin": 40}})).status == 200
+
+    response = await put(client, sid, token, {"answers": dict.fromkeys(TASKS[1:], 40) | {"industry": "marketing"}})
+    assert response.status == 422
+    error = (await response.json())["error"]
+    assert error["code"] == "invalid_answers"
+    assert [e["field"] for e in error["errors"]] == [*TASKS, "team_size"]
+    assert {e["code"] for e in error["errors"]} == {"implausible_hours"}
+    assert "add up to 200, more than a team of 1 can work" in error["errors"][0]["message"]
+    assert await answers_of(client, sid, token) == {"team_size": 1, "hours_admin": 40}  # not even the industry
+
+
+async def test_a_smaller_team_that_makes_the_hours_implausible_is_refused(client: TestClient) -> None:
+    sid, token = await new_session(client)
+    assert (await put(client, sid, token, {"answers": {"team_size": 4, "hours_admin": 120}})).status == 200
+
+    response = await put(client, sid, token, {"answers": {"team_size": 2}})
+    assert response.status == 422
+    assert {e["field"] for e in (await response.json())["error"]["errors"]} == {"hours_admin", "team_size"}
+    assert (await answers_of(client, sid, token))["team_size"] == 4
+
+
+async def test_implausible_answers_stored_before_the_rule_are_refused_on_completion_and_can_be_mended(
+    client: TestClient, db: Any
+) -> None:
+    sid, token = await new_session(client)
+    legacy = ANSWERS | {"team_size": 1} | dict.fromkeys(TASKS, 40)
+    await db.execute("update quiz_sessions set answers = $2::jsonb where id = $1", uuid.UUID(sid), json.dumps(legacy))
+
+    response = await client.post(f"/api/sessions/{sid}/complete", headers=auth(token))
+    assert response.status == 422
+    error = (await response.json())["error"]
+    assert (error["code"], error["field"]) == ("invalid_answers", "hours_admin")
+    assert [e["field"] for e in error["errors"]] == [*TASKS, "team_size"]
+
+    assert (await put(client, sid, token, {"answers": {"biggest_pain": "Admin."}})).status == 422  # fix the hours
+    for task in TASKS[:4]:  # each save brings the hours down: taken, though still over until the last
+        assert (await put(client, sid, token, {"answers": {task: 2}})).status == 200
+    response = await client.post(f"/api/sessions/{sid}/complete", headers=auth(token))
+    assert response.status == 422
+    assert (await response.json())["error"]["code"] == "needs_confirmation"  # 40 hours of content, alone
+
+
+async def test_an_extreme_answer_must_be_confirmed_before_completing(client: TestClient) -> None:
+    sid, token = await new_session(client)
+    saved = await (await put(client, sid, token, {"answers": SOLO})).json()
+    message = "35 hours a week is 35 per person on this task alone; is that right?"
+    assert saved["needs_confirmation"] == [{"field": "hours_admin", "value": 35, "message": message}]
+    assert saved["confirmed"] == {}
+
+    response = await client.post(f"/api/sessions/{sid}/complete", headers=auth(token))
+    assert response.status == 422
+    error = (await response.json())["error"]
+    assert (error["code"], error["field"]) == ("needs_confirmation", "hours_admin")
+    assert error["errors"] == [{"field": "hours_admin", "code": "needs_confirmation", "value": 35, "message": message}]
+    assert message in error["message"]
+
+    confirmed = await put(client, sid, token, {"confirm": {"hours_admin": 35}})  # no answers: only the confirmation
+    assert confirmed.status == 200, await confirmed.text()
+    body = await confirmed.json()
+    assert (body["confirmed"], body["needs_confirmation"], body["answers"]) == (
+        {"hours_admin": 35},
+        [],
+        saved["answers"],
+    )
+    state = await (await client.get(f"/api/sessions/{sid}", headers=auth(token))).json()
+    assert (state["confirmed"], state["needs_confirmation"]) == ({"hours_admin": 35}, [])
+
+    response = await client.post(f"/api/sessions/{sid}/complete", headers=auth(token))
+    assert response.status == 200, await response.text()
+    assert "readiness_score" in await response.json()
+
+
+async def test_a_changed_value_needs_a_new_confirmation(client: TestClient) -> None:
+    sid, token = await new_session(client)
+    await put(client, sid, token, {"answers": SOLO, "confirm": {"hours_admin": 35}})  # the answer and its "yes"
+
+    changed = await (await put(client, sid, token, {"answers": {"hours_admin": 36}})).json()
+    assert changed["confirmed"] == {}
+    assert [(x["field"], x["value"]) for x in changed["needs_confirmation"]] == [("hours_admin", 36)]
+    back = await (await put(client, sid, token, {"answers": {"hours_admin": 35}})).json()
+    assert back["confirmed"] == {}  # the old "yes" went with the old value
+    response = await client.post(f"/api/sessions/{sid}/complete", headers=auth(token))
+    assert (await response.json())["error"]["code"] == "needs_confirmation"
+
+    other = await (
+        await put(client, sid, token, {"answers": {"hours_admin": 35.0}, "confirm": {"hours_admin": 35}})
+    ).json()
+    assert other["confirmed"] == {"hours_admin": 35}
+    kept = await (await put(client, sid, token, {"answers": {"industry": "software"}})).json()
+    assert kept["confirmed"] == {"hours_admin": 35}  # another answer changed: the confirmation holds
+    assert (await client.post(f"/api/sessions/{sid}/complete", headers=auth(token))).status == 200
+
+
+@pytest.mark.parametrize(
+    ("confirm", "field", "code"),
+    [
+        (35, "confirm", "wrong_type"),
+        (None, "confirm", "wrong_type"),
+        ([{"hours_admin": 35}], "confirm", "wrong_type"),
+        ({"hours_admin": "35"}, "hours_admin", "wrong_type"),
+        ({"hours_admin": True}, "hours_admin", "wrong_type"),
+        ({"team_size": 1}, "team_size", "not_confirmable"),
+        ({"no_such_question": 1}, "no_such_question", "unknown_question"),
+        ({"hours_admin": 30}, "hours_admin", "confirmation_mismatch"),
+        ({"hours_support": 3}, "hours_support", "confirmation_mismatch"),
+    ],
+)
+async def test_a_malformed_confirmation_is_a_422_and_nothing_is_stored(
+    client: TestClient, confirm: Any, field: str, code: str
+) -> None:
+    sid, token = await new_session(client)
+    await put(client, sid, token, {"answers": SOLO})
+
+    response = await put(client, sid, token, {"answers": {"industry": "software"}, "confirm": confirm})
+    assert response.status == 422
+    error = (await response.json())["error"]
+    assert error["code"] == "invalid_confirmation"
+    assert (error["errors"][0]["field"], error["errors"][0]["code"]) == (field, code)
+    state = await (await client.get(f"/api/sessions/{sid}", headers=auth(token))).json()
+    assert (state["answers"]["industry"], state["confirmed"]) == (SOLO["industry"], {})
+
+
+async def test_a_body_without_answers_or_confirm_is_a_422(client: TestClient) -> None:
+    sid, token = await new_session(client)
+    for body in ({}, {"answers": None}, {"answers": [1]}, {"answer": {"team_size": 1}}):
+        response = await put(client, sid, token, body)
+        assert response.status == 422
+        assert (await response.json())["error"]["field"] == "answers"
+
+
+async def test_erasing_the_session_erases_its_confirmations(client: TestClient, db: Any) -> None:
+    sid, token = await new_session(client)
+    await put(client, sid, token, {"answers": SOLO, "confirm": {"hours_admin": 35}})
+    stored = await db.fetchval("select confirmations from quiz_sessions where id = $1", uuid.UUID(sid))
+    assert json.loads(stored) == {"hours_admin": 35}
+
+    assert (await client.delete(f"/api/sessions/{sid}", headers=auth(token))).status == 200
+    row = await db.fetchrow("select answers, confirmations from quiz_sessions where id = $1", uuid.UUID(sid))
+    assert (json.loads(row["answers"]), json.loads(row["confirmations"])) == ({}, {})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -9,6 +10,7 @@ import pytest
 from playwright.async_api import Page, expect
 
 from crb.quiz import InvalidAnswers, Question, load_quiz, validate_answers
+from crb.quiz.plausibility import extremes, implausible
 from tests.journey import new_session
 from tests.site.browsing import (
     adopt_session,
@@ -176,3 +178,100 @@ async def test_a_missing_answer_found_on_completion_is_shown_at_its_question(pag
         await next_question(page)
     await page.wait_for_url("**/results.html")
     await expect(page.get_by_role("heading", name="Your AI readiness results")).to_be_visible()
+
+
+# ---- the weekly task hours: refused when more than the team can work, confirmed when extreme ----
+
+
+def hours_question(qid: str) -> Question:
+    return next(q for q in questions() if q.id == qid)
+
+
+async def test_implausible_hours_are_refused_at_the_hours_question(page: Page, edge: Edge) -> None:
+    qs = questions()
+    content = hours_question("hours_content")
+    answers = {"team_size": 1} | dict.fromkeys(
+        ("hours_admin", "hours_support", "hours_scheduling", "hours_reporting"), 10
+    )
+    sid, token = await open_at(page, edge, qs.index(content), answers)
+
+    await fill_in(page, content, 20)  # 60 hours a week for one person
+    await next_question(page)
+    alert = step(page, content).get_by_role("alert")
+    (refusal,) = {e.message for e in implausible(answers | {"hours_content": 20})}
+    await expect(alert).to_have_text(refusal[0].upper() + refusal[1:] + ".")
+    await expect(alert).to_contain_text("add up to 60, more than a team of 1 can work")
+    await expect(step(page, content).locator("input")).to_be_focused()
+    await expect(step(page, content).locator("input")).to_have_attribute("aria-invalid", "true")
+    await assert_accessible(page)
+    assert "hours_content" not in (await session_state(edge.client, sid, token))["answers"]
+
+    # 45 in all: accepted, but more than a full-time week, so the page asks before it moves on.
+    await fill_in(page, content, 5)
+    await next_question(page)
+    (extreme,) = extremes(answers | {"hours_content": 5})
+    box = page.get_by_role("group", name=extreme.message[0].upper() + extreme.message[1:])
+    await expect(box).to_be_visible()
+    await expect(alert).to_be_hidden()
+    await expect(page.get_by_role("button", name="Yes, that's right")).to_be_focused()
+    await count(page, qs.index(content) + 1)
+    await assert_accessible(page)
+    await page.get_by_role("button", name="Yes, that's right").click()
+    await count(page, qs.index(content) + 2)
+    state = await session_state(edge.client, sid, token)
+    assert state["confirmed"] == {extreme.question_id: extreme.value}
+    assert state["needs_confirmation"] == []
+
+
+async def test_an_extreme_answer_is_confirmed_or_changed_with_the_keyboard(page: Page, edge: Edge) -> None:
+    qs = questions()
+    admin = hours_question("hours_admin")
+    sid, token = await open_at(page, edge, qs.index(admin), {"team_size": 1})
+    field = step(page, admin).locator("input")
+    await field.focus()
+    await page.keyboard.type("35")
+    await page.keyboard.press("Enter")
+    yes = page.get_by_role("button", name="Yes, that's right")
+    await expect(yes).to_be_focused()
+    group = page.get_by_role("group", name="35 hours a week is 35 per person on this task alone; is that right?")
+    await expect(group).to_be_visible()
+    await expect(page.locator("#next")).to_be_hidden()  # no way past it but an answer
+
+    await page.keyboard.press("Shift+Tab")  # "Change it" comes first, as Back does
+    await expect(page.get_by_role("button", name="Change it")).to_be_focused()
+    await page.keyboard.press("Enter")
+    await expect(group).to_be_hidden()
+    await expect(field).to_be_focused()
+    await page.keyboard.press("Control+A")
+    await page.keyboard.type("30")
+    await page.keyboard.press("Enter")
+    await expect(page.get_by_role("group", name=re.compile("^30 hours a week is 30 per person"))).to_be_visible()
+    await page.keyboard.press("Escape")  # Escape changes it too
+    await expect(field).to_be_focused()
+    await page.keyboard.press("Enter")  # the same value again: the same question
+    await expect(yes).to_be_focused()
+    await page.keyboard.press("Enter")
+    await count(page, qs.index(admin) + 2)
+    state = await session_state(edge.client, sid, token)
+    assert (state["answers"]["hours_admin"], state["confirmed"]) == (30, {"hours_admin": 30})
+
+    await page.get_by_role("button", name="Back").click()  # back and on again: confirmed once is enough
+    await count(page, qs.index(admin) + 1)
+    await next_question(page)
+    await count(page, qs.index(admin) + 2)
+
+
+async def test_an_unconfirmed_answer_found_on_completion_is_confirmed_at_its_question(page: Page, edge: Edge) -> None:
+    qs = questions()
+    answers = (
+        generic_answers()
+        | {"team_size": 1, "hours_support": 35}
+        | {q: 1 for q in ("hours_admin", "hours_scheduling", "hours_reporting", "hours_content")}
+    )
+    await open_at(page, edge, len(qs) - 1, answers)
+    await page.get_by_role("button", name="See my results").click()
+    await count(page, qs.index(hours_question("hours_support")) + 1)
+    await expect(page.get_by_role("group", name=re.compile("^35 hours a week is 35 per person"))).to_be_visible()
+    await page.get_by_role("button", name="Yes, that's right").click()
+    await page.wait_for_url("**/results.html")
+    await expect(page.locator("#verdict-label")).not_to_be_empty()
