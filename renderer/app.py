@@ -17,11 +17,12 @@ from aiohttp.typedefs import Handler
 from crb.report import ReportData
 from crb.settings import Settings
 from renderer.admission import Admission
+from renderer.charts import build_charts
 from renderer.errors import ApiError, error_middleware
 from renderer.html import font_css
 from renderer.metrics import CONTENT_TYPE, Metrics
 from renderer.openapi import openapi_document
-from renderer.pdf import count_pages, report_html, with_report_info
+from renderer.pdf import count_pages, print_report
 from renderer.pool import PoolLimits, Printer
 
 log = logging.getLogger(__name__)
@@ -116,8 +117,8 @@ async def post_report(request: web.Request) -> web.Response:
     with app[METRICS].job("reports"):
         report = ReportData.model_validate(await _json_body(request))
         async with _job(app):
-            html = await asyncio.get_running_loop().run_in_executor(app[CHART_THREAD], report_html, report)
-            pdf = with_report_info(await app[PRINTER].print_html(html, timeout_s=None), report)
+            charts = await asyncio.get_running_loop().run_in_executor(app[CHART_THREAD], build_charts, report)
+            pdf = await print_report(app[PRINTER], report, charts)
     return _pdf_response(pdf)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+from dataclasses import dataclass
 
 from playwright.async_api import Browser, BrowserContext, Page, Playwright, Route, WebSocketRoute
 from playwright.async_api import Error as PlaywrightError
@@ -35,6 +36,23 @@ _HTTP_EQUIV = re.compile("http-equiv", re.IGNORECASE)
 WARM_UP_HTML = "<!DOCTYPE html><title>warm-up</title><p>warm-up</p>"
 
 
+@dataclass(frozen=True)
+class PrintOptions:
+    """What `page.pdf` writes besides the pages themselves.
+
+    `tagged` adds a structure tree (for screen readers and reflow); `outline` adds bookmarks, which Chromium
+    builds from the headings of that tree, so it needs `tagged` too. Both cost time and bytes, so drafts
+    go without. https://playwright.dev/python/docs/api/class-page#page-pdf
+    """
+
+    tagged: bool = False
+    outline: bool = False
+
+
+PLAIN = PrintOptions()
+TAGGED = PrintOptions(tagged=True, outline=True)
+
+
 async def launch(playwright: Playwright, executable_path: str | None) -> Browser:
     """A headless Chromium that cannot resolve a host name or open a connection."""
     return await playwright.chromium.launch(executable_path=executable_path, args=[*CHROMIUM_ARGS, *NO_NETWORK_ARGS])
@@ -61,10 +79,16 @@ async def warm_page(context: BrowserContext, *, timeout_ms: float) -> Page:
     return page
 
 
-async def print_pdf(page: Page, html: str) -> bytes:
+async def print_pdf(page: Page, html: str, options: PrintOptions = PLAIN) -> bytes:
     """The document as an A4 PDF (or the size its CSS `@page` asks for)."""
     await page.set_content(html, wait_until="load")
-    return await page.pdf(format="A4", print_background=True, prefer_css_page_size=True)
+    return await page.pdf(
+        format="A4",
+        print_background=True,
+        prefer_css_page_size=True,
+        tagged=options.tagged,
+        outline=options.outline,
+    )
 
 
 def may_refresh(html: str) -> bool:

@@ -11,7 +11,9 @@ from typing import TYPE_CHECKING, Any
 import matplotlib
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
 from matplotlib.patches import Circle, Polygon, Wedge
+from matplotlib.textpath import text_to_path
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from crb.report import ReportData
@@ -31,6 +33,14 @@ BAD = "#dc2626"
 
 # Band thresholds mirror crb.analysis.band; the colours only decorate the gauge.
 BANDS = ((0, 40, BAD), (40, 60, CAUTION), (60, 80, ACCENT), (80, 100, GOOD))
+# A recommendation needs both pillars at this score or above (mirrors crb.assessment's RECOMMEND_THRESHOLD, as
+# the report's text does); the pillar chart draws it as a dashed line.
+THRESHOLD = 6
+# Clear space, in points, between a label and the bar end or curve next to it, and (wider, as a dashed line is
+# easily read as touching) between a label and a dashed reference line.
+GAP_PT = 4.0
+LINE_GAP_PT = 7.0
+DASHED = (0, (3, 2))
 
 CATEGORY_NAMES = {
     "efficiency": "Efficiency",
@@ -97,22 +107,56 @@ def pillar_bars(report: ReportData) -> Figure:
     """The two pillars, Customer Value and Business Health, as horizontal bars on a 1-10 scale."""
     names = ["Customer Value", "Business Health"]
     scores = [report.customer_value, report.business_health]
-    fig = Figure(figsize=(6.6, 1.1))
-    fig.subplots_adjust(left=0.2, right=0.97, top=0.97, bottom=0.16)
+    fig = Figure(figsize=(6.6, 1.2))
+    fig.subplots_adjust(left=0.2, right=0.97, top=0.97, bottom=0.2)
     ax = fig.add_subplot()
     positions = [1, 0]
     ax.barh(positions, [10, 10], color=TRACK, height=0.55)
-    colours = [GOOD if score >= 6 else CAUTION for score in scores]
+    colours = [GOOD if score >= THRESHOLD else CAUTION for score in scores]
     ax.barh(positions, scores, color=colours, height=0.55)
+    per_inch = 10 / _axes_width(fig, ax)  # x data units per inch, the x axis running from 0 to 10
     for y, score in zip(positions, scores, strict=True):
-        ax.text(score - 0.15, y, f"{score} / 10", va="center", ha="right", color="white", fontsize=9, weight="bold")
-    ax.axvline(6, ymin=0.08, ymax=0.98, color=INK, linewidth=0.8, linestyle=(0, (3, 2)))
-    ax.text(6, -0.52, "6: the bar for a recommendation", ha="center", va="top", fontsize=7, color=MUTED)
+        label = f"{score} / 10"
+        width = _text_width(label, 9, weight="bold") * per_inch
+        x, ha, inside = score_label_place(score, width, GAP_PT / 72 * per_inch, LINE_GAP_PT / 72 * per_inch)
+        ax.text(x, y, label, va="center", ha=ha, color="white" if inside else INK, fontsize=9, weight="bold")
+    line_bottom = -0.34  # just below the lower bar, which ends at -0.275
+    ax.vlines(THRESHOLD, line_bottom, 1.34, color=INK, linewidth=0.8, linestyle=DASHED)
+    ax.annotate(
+        f"{THRESHOLD}: the bar for a recommendation",
+        (THRESHOLD, line_bottom),
+        xytext=(0, -LINE_GAP_PT),
+        textcoords="offset points",
+        ha="center",
+        va="top",
+        fontsize=7,
+        color=MUTED,
+    )
     _row_labels(ax, positions, names, fontsize=9)
     ax.set_xlim(0, 10)
     ax.set_ylim(-0.5, 1.4)
     ax.set_axis_off()
     return fig
+
+
+def score_label_place(score: float, width: float, gap: float, line_gap: float) -> tuple[float, str, bool]:
+    """Where a pillar bar's score label goes, in data units: (x, alignment, whether inside the bar).
+
+    At the bar's end inside it; else, where the threshold line would run through or next to it, left of
+    the line; else after the bar. It stays `gap` clear of the bar's ends and `line_gap` of the line.
+    """
+
+    def clear_of_line(left: float, right: float) -> bool:
+        return right + line_gap <= THRESHOLD or left - line_gap >= THRESHOLD
+
+    end = score - gap
+    if end - width >= gap and clear_of_line(end - width, end):
+        return end, "right", True
+    before_line = THRESHOLD - line_gap
+    if before_line <= end and before_line - width >= gap:
+        return before_line, "right", True
+    after = score + gap
+    return (after if clear_of_line(after, after + width) else THRESHOLD + line_gap), "left", False
 
 
 def value_timeline(report: ReportData) -> Figure:
@@ -135,14 +179,16 @@ def value_timeline(report: ReportData) -> Figure:
         ax.add_patch(Polygon(band, closed=True, color=ACCENT_LIGHT, lw=0))
     ax.plot(months, value, color=ACCENT, linewidth=2)
     ax.plot(months, cost, color=BAD, linewidth=2)
+    last = max(months, default=36)
+    top = max([*value, *cost, *(v * high_share for v in value)], default=0)
     break_even = report.timeline.break_even_month
-    if break_even is not None:
-        ax.axvline(break_even, color=INK, linewidth=0.8, linestyle=(0, (3, 2)))
-        top = max(value + cost) * high_share
-        ax.text(break_even + 0.6, top * 0.92, f"Break-even: month {break_even}", fontsize=8, color=INK, va="top")
-    ax.set_xlim(1, max(months, default=36))
-    ax.set_ylim(bottom=0)
-    ax.set_xticks([m for m in (1, 6, 12, 18, 24, 30, 36) if m <= max(months, default=36)])
+    if break_even is None:
+        ax.set_ylim(0, top * 1.05 or 1)
+    else:
+        ax.axvline(break_even, color=INK, linewidth=0.8, linestyle=DASHED)
+        _break_even_label(fig, ax, break_even, last=last, top=top)
+    ax.set_xlim(1, last)
+    ax.set_xticks([m for m in (1, 6, 12, 18, 24, 30, 36) if m <= last])
     ax.set_xlabel("Month", fontsize=8, color=MUTED)
     ax.yaxis.set_major_locator(MaxNLocator(4))
     ax.yaxis.set_major_formatter(FuncFormatter(_euro_thousands))
@@ -157,6 +203,29 @@ def value_timeline(report: ReportData) -> Figure:
     return fig
 
 
+def _break_even_label(fig: Figure, ax: Axes, month: int, *, last: int, top: float) -> None:
+    """The break-even label beside its dashed line, in a strip that no curve reaches.
+
+    The y axis is raised by the strip's height above the highest curve; the label sits right of the line,
+    or left of it where the right has no room.
+    """
+    label = f"Break-even: month {month}"
+    strip = (2 * GAP_PT / 72 + _line_height(8)) / _axes_height(fig, ax)  # a share of the axes' height
+    ax.set_ylim(0, (top or 1) / (1 - strip))
+    right_fits = _end_with_room(1, [month], [_text_width(label, 8)], _axes_width(fig, ax), LINE_GAP_PT) <= last
+    ax.annotate(
+        label,
+        (month, 1),
+        xycoords=("data", "axes fraction"),
+        xytext=(LINE_GAP_PT if right_fits else -LINE_GAP_PT, -GAP_PT),
+        textcoords="offset points",
+        ha="left" if right_fits else "right",
+        va="top",
+        fontsize=8,
+        color=INK,
+    )
+
+
 def roi_comparison(report: ReportData) -> Figure:
     """Return on investment over 36 months of each recommendation, highest first, with its payback."""
     recs = sorted(report.recommendations, key=lambda r: (-r.roi_percent, r.title))
@@ -167,16 +236,24 @@ def roi_comparison(report: ReportData) -> Figure:
     positions = list(range(len(recs)))[::-1]
     rois = [r.roi_percent for r in recs]
     ax.barh(positions, rois, color=[ACCENT if roi >= 0 else BAD for roi in rois], height=0.6)
-    right = max([*rois, 100]) * 1.22
-    for y, rec in zip(positions, recs, strict=True):
-        payback = (
-            f"{rec.payback_months:.1f}".removesuffix(".0") + " mo" if rec.payback_months is not None else "no payback"
+    labels = [f"{rec.roi_percent:.0f} % · {_payback(rec.payback_months)}" for rec in recs]
+    # Each label starts GAP_PT after its bar's end (or the zero line, for a loss); the scale leaves it room.
+    left = min([*rois, 0]) * 1.1
+    widths = [_text_width(label, 7.5) for label in labels]
+    right = max(_end_with_room(left, [max(roi, 0) for roi in rois], widths, _axes_width(fig, ax), GAP_PT), 100.0)
+    for y, roi, label in zip(positions, rois, labels, strict=True):
+        ax.annotate(
+            label,
+            (max(roi, 0), y),
+            xytext=(GAP_PT, 0),
+            textcoords="offset points",
+            va="center",
+            fontsize=7.5,
+            color=INK,
         )
-        label = f"{rec.roi_percent:.0f} % · {payback}"
-        ax.text(max(rec.roi_percent, 0) + right * 0.01, y, label, va="center", fontsize=7.5, color=INK)
-    labels = [textwrap.fill(textwrap.shorten(r.title, 80, placeholder="…"), 40) for r in recs]
-    _row_labels(ax, positions, labels, fontsize=7.5)
-    ax.set_xlim(min([*rois, 0]) * 1.1, right)
+    titles = [textwrap.fill(textwrap.shorten(r.title, 80, placeholder="…"), 40) for r in recs]
+    _row_labels(ax, positions, titles, fontsize=7.5)
+    ax.set_xlim(left, right)
     ax.set_ylim(-0.6, count - 0.4)
     ax.axvline(0, color=MUTED, linewidth=0.6)
     ax.set_axis_off()
@@ -241,6 +318,47 @@ def _row_labels(ax: Axes, positions: list[int], labels: list[str], *, fontsize: 
             color=INK,
             parse_math=False,
         )
+
+
+def _end_with_room(start: float, ends: list[float], widths: list[float], axes_width: float, gap_pt: float) -> float:
+    """Where an x axis from `start` must end for a label to fit `gap_pt` after each of `ends`.
+
+    `widths` are the labels' widths in inches; `axes_width` is the axis's length in inches.
+    """
+    gap = gap_pt / 72
+    needed = (
+        start + (end - start) * axes_width / max(axes_width - gap - width, 0.1)
+        for end, width in zip(ends, widths, strict=True)
+    )
+    return max(needed, default=start)
+
+
+def _axes_width(fig: Figure, ax: Axes) -> float:
+    return fig.get_figwidth() * ax.get_position().width
+
+
+def _axes_height(fig: Figure, ax: Axes) -> float:
+    return fig.get_figheight() * ax.get_position().height
+
+
+def _payback(months: float | None) -> str:
+    return f"{months:.1f}".removesuffix(".0") + " mo" if months is not None else "no payback"
+
+
+def _text_width(text: str, fontsize: float, *, weight: str = "normal") -> float:
+    """One line's advance width in inches in the report's font: the width the PDF prints it at."""
+    width, _height, _descent = text_to_path.get_text_width_height_descent(text, _font(fontsize, weight), ismath=False)
+    return width / 72
+
+
+def _line_height(fontsize: float) -> float:
+    """A text line's height in inches as matplotlib aligns it: from the top of an "l" to the bottom of a "p"."""
+    _width, height, _descent = text_to_path.get_text_width_height_descent("lp", _font(fontsize, "normal"), ismath=False)
+    return height / 72
+
+
+def _font(fontsize: float, weight: str) -> FontProperties:
+    return FontProperties(family="DejaVu Sans", size=fontsize, weight=weight)
 
 
 def _euro_thousands(amount: float, _pos: object = None) -> str:

@@ -6,6 +6,7 @@ import base64
 import datetime as dt
 import functools
 import io
+from collections.abc import Mapping
 from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
@@ -16,13 +17,18 @@ from crb.report import EuroRange, ReportData
 TEMPLATE = "report.html"
 
 
-def render_html(report: ReportData, charts: dict[str, str]) -> str:
-    """The printable report; `charts` holds trusted inline SVG markup from `renderer.charts`."""
+def render_html(report: ReportData, charts: dict[str, str], pages: Mapping[str, int] | None = None) -> str:
+    """The printable report; `charts` holds trusted inline SVG markup from `renderer.charts`.
+
+    `pages` maps the anchors the contents page links to onto their page numbers, as a first print found
+    them (`renderer.contents`); without it the contents page has the same layout, only no numbers.
+    """
     template = _environment().get_template(TEMPLATE)
     return template.render(
         report=report,
         charts={name: Markup(svg) for name, svg in charts.items()},
         font_css=Markup(font_css()),
+        pages=dict(pages or {}),
     )
 
 

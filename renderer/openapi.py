@@ -74,6 +74,10 @@ def _report_schemas() -> dict[str, Any]:
 def _reports_operation() -> dict[str, Any]:
     return {
         "summary": "Render a report's PDF from its data",
+        "description": (
+            "A tagged PDF with a bookmark for every section and recommendation and the page numbers on its contents"
+            " page, printed twice: a plain draft finds the pages, the final print shows them."
+        ),
         "operationId": "renderReport",
         "security": [{"bearer": []}],
         "requestBody": {

@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from crb.rendering import count_pages
 from crb.report import ReportData
 from crb.settings import Settings
+from renderer.browser import PrintOptions
 from renderer.charts import build_charts
+from renderer.contents import PageNumbers, print_numbered
 from renderer.html import render_html
 from renderer.pdfinfo import set_info
 from renderer.pool import PoolLimits, Printer
 
-__all__ = ["count_pages", "render_report_pdf", "report_html", "with_report_info"]
+__all__ = ["count_pages", "print_report", "render_report_pdf", "report_html", "with_report_info"]
 
 
-def report_html(report: ReportData) -> str:
+def report_html(report: ReportData, pages: PageNumbers | None = None) -> str:
     """The report's HTML with its charts inlined (CPU-bound: charts take about 0.1 s)."""
-    return render_html(report, build_charts(report))
+    return render_html(report, build_charts(report), pages)
 
 
 def with_report_info(pdf: bytes, report: ReportData) -> bytes:
@@ -32,12 +36,26 @@ def with_report_info(pdf: bytes, report: ReportData) -> bytes:
     )
 
 
+async def print_report(printer: Printer, report: ReportData, charts: dict[str, str]) -> bytes:
+    """The finished report: contents page numbered, tagged, with an outline and its document information.
+
+    Two prints at least (a draft for the page numbers, then the final one; see `renderer.contents`), each
+    taking a page of the pool in turn like any other job; the caller sets the deadline for them all.
+    """
+
+    async def print_pdf(html: str, options: PrintOptions) -> bytes:
+        return await printer.print_html(html, timeout_s=None, options=options)
+
+    pdf = await print_numbered(print_pdf, lambda pages: render_html(report, charts, pages))
+    return with_report_info(pdf, report)
+
+
 async def render_report_pdf(report: ReportData, settings: Settings) -> bytes:
     """Render one report without any server: starts a Chromium with one page, prints, and closes it."""
     printer = Printer(settings.chromium_path, PoolLimits(pages=1, page_timeout_s=settings.renderer_job_timeout_s))
     await printer.start()
     try:
-        pdf = await printer.print_html(report_html(report), timeout_s=settings.renderer_job_timeout_s)
-        return with_report_info(pdf, report)
+        async with asyncio.timeout(settings.renderer_job_timeout_s):
+            return await print_report(printer, report, build_charts(report))
     finally:
         await printer.close()

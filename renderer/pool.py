@@ -15,7 +15,7 @@ from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
 from crb.settings import Settings
-from renderer.browser import close_quietly, may_refresh, print_pdf, reset_page, sandboxed_context
+from renderer.browser import PLAIN, PrintOptions, close_quietly, may_refresh, print_pdf, reset_page, sandboxed_context
 from renderer.supervisor import BrowserUnavailable, Crashed, Generation, PooledPage, Supervisor, unless_gone
 from renderer.tasks import Background
 
@@ -122,7 +122,12 @@ class Printer:
         await self._supervisor.close()
 
     async def print_html(
-        self, html: str, *, javascript: bool = False, timeout_s: float | None = DEFAULT_TIMEOUT_S
+        self,
+        html: str,
+        *,
+        javascript: bool = False,
+        timeout_s: float | None = DEFAULT_TIMEOUT_S,
+        options: PrintOptions = PLAIN,
     ) -> bytes:
         """The document as PDF; TimeoutError after `timeout_s`, the wait for a page included.
 
@@ -133,24 +138,24 @@ class Printer:
         try:
             async with asyncio.timeout(timeout_s):
                 try:
-                    return await self._print_once(html, javascript)
+                    return await self._print_once(html, javascript, options)
                 except Crashed as exc:
                     log.warning("%s during a job; trying the job once more on a new one", exc)
                 try:
-                    return await self._print_once(html, javascript)
+                    return await self._print_once(html, javascript, options)
                 except Crashed as exc:
                     raise BrowserUnavailable("Chromium went away twice during one job") from exc
         except PlaywrightTimeoutError as exc:
             raise TimeoutError("Chromium did not finish the page in time") from exc
 
-    async def _print_once(self, html: str, javascript: bool) -> bytes:
+    async def _print_once(self, html: str, javascript: bool, options: PrintOptions) -> bytes:
         async with self._lease() as lease:
             self._printing += 1
             try:
                 if javascript:
-                    return await unless_gone(lease.gen, self._print_with_script(lease.gen, html))
+                    return await unless_gone(lease.gen, self._print_with_script(lease.gen, html, options))
                 lease.used, lease.may_refresh = True, may_refresh(html)
-                return await unless_gone(lease.gen, print_pdf(lease.page.page, html))
+                return await unless_gone(lease.gen, print_pdf(lease.page.page, html, options))
             except PlaywrightTimeoutError:
                 raise
             except PlaywrightError as exc:
@@ -160,7 +165,7 @@ class Printer:
             finally:
                 self._printing -= 1
 
-    async def _print_with_script(self, gen: Generation, html: str) -> bytes:
+    async def _print_with_script(self, gen: Generation, html: str, options: PrintOptions) -> bytes:
         creating = asyncio.ensure_future(sandboxed_context(gen.browser, javascript=True))
         try:
             context = await asyncio.shield(creating)
@@ -170,7 +175,7 @@ class Printer:
         try:
             page = await context.new_page()
             page.set_default_timeout(self._limits.page_timeout_s * 1000)
-            return await print_pdf(page, html)
+            return await print_pdf(page, html, options)
         finally:
             self._background.spawn(close_quietly(context))
 

@@ -62,6 +62,19 @@ async def test_pages_are_numbered_after_the_cover(client: Client, report_json: d
         assert f"Page {number} of {len(pages)}" in text
 
 
+async def test_reports_are_tagged_and_bookmarked_and_html_prints_as_before(
+    client: Client, report_json: dict[str, Any]
+) -> None:
+    report = await (await client.post("/v1/reports", json=report_json, headers=AUTH)).read()
+    html = "<!DOCTYPE html><title>t</title><h1>One</h1><p>x</p><h2>Two</h2><p>y</p>"
+    plain = await (await client.post("/v1/pdf", data=html, headers=HTML)).read()
+
+    root = PdfReader(io.BytesIO(report)).trailer["/Root"]
+    assert bool(root["/MarkInfo"]["/Marked"]) and "/StructTreeRoot" in root and "/Outlines" in root
+    plain_root = PdfReader(io.BytesIO(plain)).trailer["/Root"]
+    assert not {"/MarkInfo", "/StructTreeRoot", "/Outlines"} & set(plain_root)
+
+
 async def test_missing_or_wrong_token_is_401(client: Client, report_json: dict[str, Any]) -> None:
     for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": f"Basic {TOKEN}"}):
         response = await client.post("/v1/reports", json=report_json, headers=headers)

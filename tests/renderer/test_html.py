@@ -19,6 +19,7 @@ CHARTS = {
     "findings": '<svg id="findings"></svg>',
 }
 SVG_NAMESPACES = {"http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink"}
+SECTIONS_AFTER = ["not-recommended", "roadmap", "methodology"]  # the anchors after the recommendations'
 
 
 def test_has_the_company_tier_date_and_sections(report: ReportData) -> None:
@@ -132,7 +133,8 @@ def test_refers_to_nothing_outside_the_document(report: ReportData) -> None:
 
     assert set(re.findall(r"https?://[^\s\"'<>)]+", html)) <= SVG_NAMESPACES
     assert re.search(r"url\((?!#|data:font/ttf;base64,)", html) is None  # ids inside the SVG, the embedded font
-    assert re.search(r"\s(src|href)=", html) is None
+    assert re.search(r"\ssrc=", html) is None
+    assert re.search(r'\shref=(?!"#)', html) is None  # links only to places in the document (the contents page's)
     assert "@import" not in html
     assert "file:" not in html
 
@@ -150,6 +152,30 @@ def test_numbers_every_page_but_the_cover(report: ReportData) -> None:
     assert '"Page " counter(page) " of " counter(pages)' in html
     assert re.search(r"@page :first \{\s*@bottom-right \{ content: none; \}", html)
     assert "size: A4" in html
+
+
+def test_contents_links_every_section_and_recommendation_to_its_heading(report: ReportData) -> None:
+    html = render_html(report, build_charts(report))  # real charts: their own ids must not clash
+
+    targets = re.findall(r'<a href="#([^"]+)"', html)
+    recommendations = [f"recommendation-{n}" for n in range(1, len(report.recommendations) + 1)]
+    assert targets == ["summary", "value", "findings", "recommendations", *recommendations, *SECTIONS_AFTER]
+    ids = re.findall(r'\sid="([^"]+)"', html)
+    assert all(ids.count(target) == 1 for target in targets)
+    for n, rec in enumerate(report.recommendations, start=1):
+        assert f'<h3 id="recommendation-{n}">{n}. {escape(rec.title)}</h3>' in html
+
+
+def test_contents_page_numbers_change_nothing_but_the_numbers(report: ReportData) -> None:
+    draft = render_html(report, CHARTS)
+    final = render_html(report, CHARTS, {"summary": 3, "recommendations": 8, "recommendation-1": 9})
+
+    assert '<span class="page"></span>' in draft and '<span class="page">3</span>' not in draft
+    assert '<span class="page">3</span>' in final and '<span class="page">9</span>' in final
+    assert 'aria-label="Executive summary, page 3"' in final
+    # The numbers sit in an absolutely positioned link (report.css), so nothing that takes space differs.
+    links = re.compile(r'<a href="#[^"]*"[^>]*>.*?</a>')
+    assert links.sub("", draft) == links.sub("", final)
 
 
 def test_is_deterministic(report: ReportData) -> None:

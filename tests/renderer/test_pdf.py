@@ -34,3 +34,5 @@ async def test_render_report_pdf_without_a_server(report: ReportData, tmp_path: 
     reader = PdfReader(io.BytesIO(pdf))
     assert count_pages(pdf) == len(reader.pages) >= 2
     assert "Acme GmbH" in reader.pages[0].extract_text()
+    assert "/StructTreeRoot" in reader.trailer["/Root"] and reader.outline  # the same finished PDF as the service's
+    assert reader.metadata is not None and reader.metadata.author == "CRB Analyser"

@@ -1,4 +1,5 @@
-"""The printed report of each example business: sane length, no blank page, every section, vector charts, fonts."""
+"""The printed report of each example business: sane length, no blank page, every section, vector charts, fonts;
+and the finished PDF: tagged, bookmarked, its contents page numbered right, each recommendation on a page of its own."""
 
 from __future__ import annotations
 
@@ -6,8 +7,12 @@ import datetime as dt
 import io
 import json
 import re
+import unicodedata
+from collections import Counter
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pypdf import PdfReader
@@ -16,8 +21,10 @@ from crb.analysis import analyse
 from crb.quiz import load_quiz, validate_answers
 from crb.report import ReportData
 from crb.settings import Settings
-from renderer.pdf import count_pages, report_html
+from renderer.charts import build_charts
+from renderer.pdf import count_pages, print_report, report_html
 from renderer.pool import PoolLimits, Printer
+from tests.renderer.service import pdf_text
 
 EXAMPLES = Path(__file__).parents[2] / "examples" / "answers"
 HEADINGS = (
@@ -36,6 +43,9 @@ CASES = (
     ("marketing-agency", "report", "CRB Report", 10),
     ("professional-services", "report_call", "CRB Report + Strategy Call", 15),
 )
+
+# A line of the contents page: "4. Recommendations 8", "1. Invoice and receipt capture 11".
+CONTENTS_ENTRY = re.compile(r"^\d+\. (?P<title>.+) (?P<page>\d+)$")
 
 pytestmark = pytest.mark.browser
 
@@ -83,3 +93,99 @@ async def test_example_report_prints_well(
     assert b"/Subtype /Image" not in pdf and b"/Subtype/Image" not in pdf  # charts stay vector
     assert re.search(rb"/FontFile[23]", pdf)  # fonts embedded
     assert b"DejaVuSans" in pdf  # the report's own font, not a fallback
+
+
+@dataclass(frozen=True)
+class Printed:
+    """One example's finished report PDF, as `POST /v1/reports` and `crb report` make it, with its text."""
+
+    report: ReportData
+    pdf: bytes
+    lines: list[list[str]]  # each page's text lines, ligatures spelt out
+
+    def first_page_with_line(self, line: str, *, after: int = 2) -> int:
+        """The number of the first page after the contents with `line` as a whole line of text."""
+        return next(number for number, lines in enumerate(self.lines, start=1) if number > after and line in lines)
+
+
+@pytest.fixture(scope="module", params=CASES, ids=[c[0] for c in CASES])
+async def printed(request: pytest.FixtureRequest, printer: Printer) -> Printed:
+    name, tier, tier_name, _ = request.param
+    report = example_report(name, tier, tier_name)
+    pdf = await print_report(printer, report, build_charts(report))
+    lines = [[" ".join(line.split()) for line in text.splitlines()] for text in pdf_text(pdf)]
+    return Printed(report, pdf, lines)
+
+
+def contents(printed: Printed) -> dict[str, int]:
+    """The contents page's entries: title → the page number it gives."""
+    entries = [CONTENTS_ENTRY.match(line) for line in printed.lines[1]]
+    return {match["title"]: int(match["page"]) for match in entries if match}
+
+
+def outline(reader: PdfReader, items: list[Any] | None = None) -> list[tuple[str, int]]:
+    """Every bookmark, depth first, as (title, page number)."""
+    entries = []
+    for item in reader.outline if items is None else items:
+        if isinstance(item, list):
+            entries += outline(reader, item)
+        else:
+            entries.append((unicodedata.normalize("NFKC", item.title), reader.get_destination_page_number(item) + 1))
+    return entries
+
+
+def section_starts(printed: Printed) -> dict[str, int]:
+    """Where each section and recommendation really starts: the first page with its heading as a line."""
+    starts = {title: printed.first_page_with_line(title) for title in HEADINGS[1:]}
+    for number, rec in enumerate(printed.report.recommendations, start=1):
+        starts[rec.title] = printed.first_page_with_line(f"{number}. {rec.title}")
+    return starts
+
+
+async def test_report_pdf_is_tagged_with_a_bookmark_per_section_and_recommendation(printed: Printed) -> None:
+    reader = PdfReader(io.BytesIO(printed.pdf))
+    root = reader.trailer["/Root"]
+    bookmarks = outline(reader)
+
+    assert bool(root["/MarkInfo"]["/Marked"])
+    assert "/StructTreeRoot" in root
+    assert len(reader.pages) == count_pages(printed.pdf)
+    starts = section_starts(printed)
+    for title in HEADINGS[1:]:
+        assert (title, starts[title]) in bookmarks
+    for number, rec in enumerate(printed.report.recommendations, start=1):
+        assert (f"{number}. {rec.title}", starts[rec.title]) in bookmarks
+
+
+async def test_contents_page_numbers_are_where_the_sections_start(printed: Printed) -> None:
+    entries = contents(printed)
+
+    assert "Contents" in printed.lines[1]
+    assert entries == section_starts(printed)
+    assert list(entries.values()) == sorted(entries.values())  # in the order of the document
+
+
+async def test_each_recommendation_fits_its_own_page_options_table_and_all(printed: Printed) -> None:
+    recs = printed.report.recommendations
+    starts = [printed.first_page_with_line(f"{n}. {rec.title}") for n, rec in enumerate(recs, start=1)]
+    after = printed.first_page_with_line("Not recommended now")
+
+    assert [*starts[1:], after] == [page + 1 for page in starts]  # one page each, nothing spilling over
+    for rec, page in zip(recs, starts, strict=True):
+        text = " ".join(printed.lines[page - 1])
+        for kind in ("Off-the-shelf", "Best-in-class", "Custom build"):
+            assert kind in text  # the options table, on its heading's page
+        assert text.count("(chosen)") == 1
+        assert "Why this option:" in text
+        assert "Assumptions behind these figures" in text
+        assert all(" ".join(risk.title.split()[:3]) in text for risk in rec.risks)
+
+
+async def test_no_risk_probability_label_wraps(printed: Printed) -> None:
+    risks = [risk for rec in printed.report.recommendations for risk in rec.risks]
+    labels = Counter(f"{risk.probability.capitalize()} ({risk.probability_share * 100:.0f} %)" for risk in risks)
+    lines = [line for page in printed.lines for line in page]
+
+    assert labels
+    for label, times in labels.items():
+        assert sum(line.count(label) for line in lines) == times, label  # each one whole on a line
