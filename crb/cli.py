@@ -65,7 +65,11 @@ def _report_data(settings: Settings, args: argparse.Namespace) -> ReportData:
     if tier is None:
         raise ValueError(f"unknown tier {args.tier!r}; choose one of {[t.id for t in settings.tiers]}")
     answers = validate_answers(load_quiz(), raw, complete=True)
-    return analysis.analyse(answers, tier=tier.id, tier_name=tier.name, today=dt.date.today())
+    report = analysis.analyse(
+        answers, tier=tier.id, tier_name=tier.name, today=dt.date.today(), call_booking_url=settings.call_booking_url
+    )
+    analysis.check(report)
+    return report
 
 
 def _analyse(settings: Settings, args: argparse.Namespace) -> int:

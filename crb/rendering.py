@@ -19,7 +19,11 @@ def build_report_data(settings: Settings, session: Any, today: dt.date) -> Repor
     """The report data for a paid session's answers and tier (deterministic: same answers, same report)."""
     tier = settings.tier(session["tier"] or "") or settings.tiers[0]
     answers = validate_answers(load_quiz(), session["answers"], complete=True)
-    return analysis.analyse(answers, tier=tier.id, tier_name=tier.name, today=today)
+    report = analysis.analyse(
+        answers, tier=tier.id, tier_name=tier.name, today=today, call_booking_url=settings.call_booking_url
+    )
+    analysis.check(report)  # a contradiction is our bug: fail loudly rather than mail it
+    return report
 
 
 def count_pages(pdf: bytes) -> int:

@@ -7,7 +7,7 @@ from typing import Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-REPORT_SCHEMA_VERSION: Final = 2
+REPORT_SCHEMA_VERSION: Final = 3
 
 Category = Literal["efficiency", "growth", "risk", "compliance", "customer_experience"]
 Status = Literal["recommended", "caution", "not_recommended"]
@@ -44,6 +44,13 @@ class Estimate(_Frozen):
         if not self.low <= self.expected <= self.high:
             raise ValueError("an estimate needs low <= expected <= high")
         return self
+
+
+class Choice(_Frozen):
+    """A quiz answer: its value and its label."""
+
+    id: str
+    label: str
 
 
 class EuroRange(_Frozen):
@@ -102,9 +109,13 @@ class CostOption(_Frozen):
     implementation_weeks: int = Field(ge=1)
     price_basis: str
     source_ids: tuple[str, ...] = ()
+    includes: tuple[str, ...] = ()  # tools it adds (and costs) because the business does not use them yet
+    data_protection_review: bool = False  # its setup includes a data-protection review
+    sensitive_data_ok: bool = False  # EU hosting, a data-processing agreement and no training on the data
 
 
 class Risk(_Frozen):
+    id: str = "own"  # a common risk's key (e.g. "data_protection"), or "own"
     title: str
     probability: Probability
     probability_share: float = Field(ge=0, le=1)
@@ -135,7 +146,9 @@ class Recommendation(_Frozen):
     customer_value: int = Field(ge=6, le=10)
     business_health: int = Field(ge=6, le=10)
     confidence: Confidence
-    phase: Horizon
+    phase: Horizon  # the roadmap phase it starts in
+    horizon: Horizon  # the phase its readiness allows, before the verdict's rule on when to start
+    deferred: bool = False  # starts later than its horizon because of the verdict
     start_month: int = Field(ge=1, le=36)
     options: tuple[CostOption, CostOption, CostOption]
     chosen_option: OptionKind
@@ -146,13 +159,14 @@ class Recommendation(_Frozen):
     total_benefit: int = Field(ge=0)
     net_benefit: int
     roi_percent: float = Field(le=500)
-    payback_months: float | None = Field(default=None, ge=1, le=36)
+    payback_months: float | None = Field(default=None, ge=1, le=36)  # counted from its start month
     hours_saved_per_week: float = Field(ge=0)
     value_saved_per_year: int = Field(ge=0)
     value_created_per_year: int = Field(ge=0)
     risks: tuple[Risk, ...]
     assumptions: tuple[str, ...]
     adjustments: tuple[str, ...] = ()
+    personal_data: bool = True  # it handles customers' or staff's personal data
 
 
 class ValueSummary(_Frozen):
@@ -168,6 +182,8 @@ class ValueSummary(_Frozen):
     risk_allowance: int = Field(ge=0)
     net_value: int
     hours_saved_per_week: float = Field(ge=0)
+    prerequisites_cost: int = Field(default=0, ge=0)  # the foundation steps' internal time, in month 1
+    recommendation_count: int = Field(default=0, ge=0)
 
 
 class TimelinePoint(_Frozen):
@@ -197,6 +213,7 @@ class RoadmapItem(_Frozen):
     implementation_weeks: int = Field(ge=0)
     one_off_cost: int = Field(ge=0)
     monthly_cost: int = Field(ge=0)
+    deferred: bool = False  # a quick win that waits for the foundations, by the verdict
 
 
 class RoadmapPhase(_Frozen):
@@ -211,6 +228,8 @@ class Verdict(_Frozen):
     label: str
     summary: str
     reasons: tuple[str, ...]
+    earliest_start: int = Field(default=1, ge=1, le=36)  # the first month a recommendation may start
+    plan_rule: str = ""  # what the verdict means for the plan, in one sentence
 
 
 class Assumption(_Frozen):
@@ -254,6 +273,7 @@ class CompanyProfile(_Frozen):
     """The answers the numbers rest on, in words."""
 
     industry: str
+    industry_id: str = "other"
     team_size: int = Field(ge=1)
     revenue_band: str
     hourly_cost: float = Field(gt=0)
@@ -263,12 +283,44 @@ class CompanyProfile(_Frozen):
     monthly_budget: str
     timeline: str
     own_words: str | None = None
+    tools: tuple[Choice, ...] = ()
+    data_sensitivity: Choice | None = None
+    regulation: tuple[Choice, ...] = ()
+
+
+class PainLink(_Frozen):
+    """An opportunity the customer's own words point to, and where the report deals with it."""
+
+    id: str
+    title: str
+    status: Status
+    recommendation: int | None = Field(default=None, ge=1)  # its number among the recommendations
+    words: tuple[str, ...] = ()  # the customer's words that matched, as written
+    why_not: str | None = None  # for one the findings do not show: why it is not recommended
+
+
+class OwnWords(_Frozen):
+    """What the customer wrote about their biggest time sink, and what the report found for it."""
+
+    text: str
+    matched: tuple[PainLink, ...]
+    closest: tuple[PainLink, ...] = ()  # when nothing matched: the nearest findings
+    summary: str
+
+
+class StrategyCall(_Frozen):
+    """The call that comes with the higher edition: what it covers and how to book it."""
+
+    minutes: int = Field(ge=15, le=240)
+    agenda: tuple[str, ...]
+    booking_url: str | None = None
+    how_to_book: str
 
 
 class Teaser(_Frozen):
     """What a visitor sees for free once the quiz is complete: the same computation as the report."""
 
-    schema_version: Literal[2] = REPORT_SCHEMA_VERSION
+    schema_version: Literal[3] = REPORT_SCHEMA_VERSION
     quiz_version: str
     readiness_score: int = Field(ge=0, le=100)
     band: str
@@ -281,7 +333,7 @@ class Teaser(_Frozen):
 class ReportData(_Frozen):
     """Everything the renderer needs to print one customer's report."""
 
-    schema_version: Literal[2] = REPORT_SCHEMA_VERSION
+    schema_version: Literal[3] = REPORT_SCHEMA_VERSION
     quiz_version: str
     knowledge_base_version: str
     company_name: str = Field(min_length=1, max_length=200)
@@ -303,6 +355,8 @@ class ReportData(_Frozen):
     timeline: ValueTimeline
     roadmap: tuple[RoadmapPhase, RoadmapPhase, RoadmapPhase]
     methodology: Methodology
+    own_words: OwnWords | None = None
+    strategy_call: StrategyCall | None = None
 
 
 def report_json_schema() -> dict[str, Any]:

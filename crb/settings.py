@@ -83,6 +83,7 @@ class Settings:
     renderer_restart_after_jobs: int = 500
     tiers: tuple[Tier, ...] = DEFAULT_TIERS
     queue_name: str = "arq:queue"
+    call_booking_url: str | None = None  # where buyers of the edition with a strategy call book it
 
     @property
     def offline_payments(self) -> bool:
@@ -155,6 +156,7 @@ class Settings:
             renderer_recycle_pages_after=env.int_range("RENDERER_RECYCLE_PAGES_AFTER", 50, 1, 1_000_000),
             renderer_restart_after_jobs=env.int_range("RENDERER_RESTART_AFTER_JOBS", 500, 1, 1_000_000),
             tiers=env.tiers("TIERS") or DEFAULT_TIERS,
+            call_booking_url=env.url("CALL_BOOKING_URL"),
         )
 
 

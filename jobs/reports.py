@@ -11,6 +11,7 @@ import asyncpg
 from arq import Retry
 
 from crb import outbox
+from crb.analysis import ReportInconsistent
 from crb.db import Connection
 from crb.fulfilment import email_job
 from crb.renderer_client import RendererError, RendererRefused
@@ -66,6 +67,9 @@ async def generate_report(ctx: dict[str, Any], report_id: str) -> str:
         return await give_up(d, rid, row["id"], f"gave up after {MAX_ATTEMPTS} attempts")
     try:
         return await _build(d, rid, row)
+    except ReportInconsistent as e:  # our bug: the customer gets the failure email, never a contradictory report
+        log.error("report %s contradicts itself and was not sent: %s", rid, "; ".join(e.problems))
+        return await give_up(d, rid, row["id"], f"report failed its consistency check: {e}")
     except RendererRefused as e:  # a RendererError, but one no retry can fix
         log.error("the renderer refused report %s for good: %s", rid, e)
         return await give_up(d, rid, row["id"], str(e))

@@ -14,6 +14,7 @@ from typing import Any
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
+from crb import analysis
 from crb.report import ReportData
 from crb.settings import Settings
 from renderer.admission import Admission
@@ -116,6 +117,7 @@ async def post_report(request: web.Request) -> web.Response:
     app = request.app
     with app[METRICS].job("reports"):
         report = ReportData.model_validate(await _json_body(request))
+        analysis.check(report)  # never print a report that contradicts itself (422 naming how)
         async with _job(app):
             charts = await asyncio.get_running_loop().run_in_executor(app[CHART_THREAD], build_charts, report)
             pdf = await print_report(app[PRINTER], report, charts)

@@ -107,8 +107,8 @@ def pillar_bars(report: ReportData) -> Figure:
     """The two pillars, Customer Value and Business Health, as horizontal bars on a 1-10 scale."""
     names = ["Customer Value", "Business Health"]
     scores = [report.customer_value, report.business_health]
-    fig = Figure(figsize=(6.6, 1.2))
-    fig.subplots_adjust(left=0.2, right=0.97, top=0.97, bottom=0.2)
+    fig = Figure(figsize=(4.2, 1.2))
+    fig.subplots_adjust(left=0.3, right=0.97, top=0.97, bottom=0.2)
     ax = fig.add_subplot()
     positions = [1, 0]
     ax.barh(positions, [10, 10], color=TRACK, height=0.55)
@@ -236,7 +236,7 @@ def roi_comparison(report: ReportData) -> Figure:
     positions = list(range(len(recs)))[::-1]
     rois = [r.roi_percent for r in recs]
     ax.barh(positions, rois, color=[ACCENT if roi >= 0 else BAD for roi in rois], height=0.6)
-    labels = [f"{rec.roi_percent:.0f} % · {_payback(rec.payback_months)}" for rec in recs]
+    labels = [f"{round(rec.roi_percent)} % · {_payback(rec.payback_months)}" for rec in recs]  # never "-0 %"
     # Each label starts GAP_PT after its bar's end (or the zero line, for a loss); the scale leaves it room.
     left = min([*rois, 0]) * 1.1
     widths = [_text_width(label, 7.5) for label in labels]

@@ -9,6 +9,7 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 from pydantic import ValidationError
 
+from crb.analysis import ReportInconsistent
 from renderer.admission import QueueFull
 from renderer.pool import PrintError
 from renderer.supervisor import BrowserUnavailable
@@ -62,6 +63,8 @@ def api_error(exc: Exception) -> ApiError:
             return exc
         case ValidationError():
             return _validation_error(exc)
+        case ReportInconsistent():
+            return ApiError(422, "inconsistent_report", f"the report contradicts itself: {exc}")
         case web.HTTPException():
             return ApiError(exc.status, _HTTP_CODES.get(exc.status, _snake(exc.reason)), exc.reason)
         case QueueFull():

@@ -48,6 +48,7 @@ def _environment() -> Environment:
     env.filters["pct"] = pct
     env.filters["money"] = money
     env.filters["months"] = months
+    env.filters["roi"] = roi
     env.filters["euro_range"] = euro_range
     env.filters["category"] = _CATEGORIES.get
     env.filters["phase"] = _PHASES.get
@@ -132,6 +133,11 @@ def euro_range(value: EuroRange) -> str:
 def months(value: float) -> str:
     """A month count with at most one decimal: `4`, `2.5`."""
     return f"{value:.1f}".removesuffix(".0")
+
+
+def roi(percent: float) -> str:
+    """A ROI in whole per cent, as the table's own figure rounds: `152 %`, never `-0 %`."""
+    return f"{round(percent)} %"  # round() gives an int, so -0.4 prints as 0
 
 
 def hours(value: float) -> str:

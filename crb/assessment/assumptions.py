@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Final
 
+from crb.quiz.plausibility import MAX_HOURS_PER_PERSON
 from crb.report import Confidence, Horizon, Probability
 
 
@@ -43,10 +44,10 @@ WEEKS_PER_MONTH: Final = Assumed(
 )
 HOURS_PER_PERSON: Final = Assumed(
     "hours_per_person",
-    "Most hours a person can spend on one kind of work each week",
-    40,
+    "Most weekly task hours a person can report, the five tasks together",
+    MAX_HOURS_PER_PERSON,
     "hours per week",
-    "Our assumption: a full-time week; answers above team size × 40 are capped",
+    "Our plausibility rule: the quiz refuses more than team size × 50 and asks to confirm more than × 40",
 )
 DAY_RATE: Final = Assumed(
     "day_rate",
@@ -166,8 +167,22 @@ DESK_SHARE: Final[Mapping[str, float]] = MappingProxyType(
 FINDINGS_PER_TIER: Final[Mapping[str, int]] = MappingProxyType({"report": 10, "report_call": 15})
 NOT_RECOMMENDED_SLOTS: Final[Mapping[str, int]] = MappingProxyType({"report": 3, "report_call": 4})
 DEFAULT_TIER: Final = "report"
-MAX_RECOMMENDATIONS: Final = 10
+CALL_MINUTES: Final[Mapping[str, int]] = MappingProxyType({"report_call": 60})  # tiers with a strategy call
+# Each recommendation needs someone's time to adopt: a small team gets fewer at once.
+RECOMMENDATIONS_BY_TEAM: Final = ((1, 4), (5, 5), (10_000, 7))
 TEASER_FULL_FINDINGS: Final = 2
+
+DATA_PROTECTION_REVIEW: Final = Assumed(
+    "data_protection_review",
+    "Outside help for a data-protection review of each recommendation that handles special-category or"
+    " regulated data (an impact assessment and the vendor's data-processing agreement)",
+    1.5,
+    "days",
+    "Our assumption: GDPR Art. 35 asks for an impact assessment of high-risk processing; one to two days of an"
+    " adviser, plus 6 internal hours",
+)
+DATA_PROTECTION_REVIEW_DAYS: Final = (1.0, 2.0)
+DATA_PROTECTION_REVIEW_HOURS: Final = 6.0
 
 GLOBAL_ASSUMPTIONS: Final = (
     WORKING_WEEKS,
@@ -182,4 +197,10 @@ GLOBAL_ASSUMPTIONS: Final = (
     BUDGET_SHARE,
     PREREQUISITE_THRESHOLD,
     RECOMMEND_THRESHOLD,
+    DATA_PROTECTION_REVIEW,
 )
+
+
+def max_recommendations(team_size: int) -> int:
+    """How many recommendations the plan holds for a team of this size."""
+    return next(most for size, most in RECOMMENDATIONS_BY_TEAM if team_size <= size)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Final
 
 from crb.assessment import assumptions as A
-from crb.assessment.knowledge import KnowledgeBase, Line, OptionSpec, Product, Seats, Template
+from crb.assessment.knowledge import OPTION_ORDER, KnowledgeBase, Line, OptionSpec, Product, Seats, Template
 from crb.assessment.profile import Profile
 from crb.assessment.readiness import Readiness
 from crb.assessment.rules import holds
@@ -47,6 +48,8 @@ class OptionCost:
     one_off_low: float
     one_off_high: float
     internal_hours: float
+    includes: tuple[str, ...] = ()  # tools it adds because the business does not use them yet
+    review: bool = False  # a data-protection review is part of its setup
 
     @property
     def monthly_low(self) -> float:
@@ -92,23 +95,38 @@ def line_cost(line: Line, product: Product, profile: Profile, hours_saved: float
     return LineCost(product, seats, units, to_eur(low, cur), to_eur(high, cur), to_eur(fixed_high, cur))
 
 
-def option_cost(spec: OptionSpec, kb: KnowledgeBase, profile: Profile, hours_saved: float) -> OptionCost:
-    """The option's monthly and one-off cost ranges and the internal hours it takes."""
-    lines = tuple(line_cost(line, kb.products[line.product], profile, hours_saved) for line in spec.lines)
+def option_cost(
+    spec: OptionSpec, kb: KnowledgeBase, profile: Profile, hours_saved: float, *, personal_data: bool = True
+) -> OptionCost:
+    """The option's monthly and one-off cost ranges and the internal hours it takes.
+
+    A tool the option builds on that the business does not use is added with its price and setup hours; with
+    special-category or regulated data, an option that handles personal data includes a data-protection review.
+    """
+    missing = [kb.tools[n] for n in spec.needs if n not in profile.tools]
+    specs = [*spec.lines, *(tool.line for tool in missing)]
+    lines = tuple(line_cost(line, kb.products[line.product], profile, hours_saved) for line in specs)
     seats = max((line.seats for line in lines), default=0)
+    review = profile.sensitive and personal_data
+    days = spec.setup_days
+    if review:
+        days = (days[0] + A.DATA_PROTECTION_REVIEW_DAYS[0], days[1] + A.DATA_PROTECTION_REVIEW_DAYS[1])
+    internal = spec.internal_hours + spec.internal_hours_per_seat * seats + sum(t.internal_hours for t in missing)
     return OptionCost(
         spec=spec,
         lines=lines,
-        one_off_low=spec.setup_days[0] * A.DAY_RATE.value,
-        one_off_high=spec.setup_days[1] * A.DAY_RATE.value,
-        internal_hours=spec.internal_hours + spec.internal_hours_per_seat * seats,
+        one_off_low=days[0] * A.DAY_RATE.value,
+        one_off_high=days[1] * A.DAY_RATE.value,
+        internal_hours=internal + (A.DATA_PROTECTION_REVIEW_HOURS if review else 0.0),
+        includes=tuple(t.label for t in missing),
+        review=review,
     )
 
 
 def choose_option(
     template: Template, costs: dict[OptionKind, OptionCost], profile: Profile, ready: Readiness
 ) -> tuple[OptionKind, str]:
-    """Choose by size, skills, data sensitivity and budget (never by hours, so more work never flips the choice)."""
+    """Choose by data protection, size, skills and budget (never by hours, so more work never flips the choice)."""
     limit = A.BUDGET_SHARE.value * profile.budget
     team, talent = profile.team_size, ready.pillar("talent")
     custom, best = costs["custom"], costs["best_in_class"]
@@ -123,34 +141,46 @@ def choose_option(
             f"With {team} people, a talent score of {talent} and your budget, a build of your own pays for its"
             " maintenance and keeps the data and the roadmap in your hands."
         )
-    reason = _best_in_class_reason(profile)
+    if profile.sensitive and template.personal_data:
+        return _compliant(template, costs, profile, ready)
     usable = best.spec.requires is None or holds(best.spec.requires, profile, ready)
-    if reason and usable and best.fixed_high <= limit:
+    if team >= BEST_IN_CLASS_MIN_TEAM and usable and best.fixed_high <= limit:
         return "best_in_class", (
-            f"{reason}; its fixed running cost of about €{best.fixed_high:,.0f} a month fits within a fifth of"
-            " your monthly AI budget."
+            f"A team of {team} benefits from the admin, security and integration features; its fixed running cost"
+            f" of about €{best.fixed_high:,.0f} a month fits within a fifth of your monthly AI budget."
         )
-    if reason and not usable:
+    if team >= BEST_IN_CLASS_MIN_TEAM and not usable:
         return "off_the_shelf", (
-            f"{reason}, but the best-in-class option ({best.spec.examples}) needs tools you did not say you use,"
-            " so start with the off-the-shelf option."
+            f"A team of {team} would benefit from the best-in-class option ({best.spec.examples}), but it needs"
+            " tools you did not say you use, so start with the off-the-shelf option."
         )
-    if reason:
+    if team >= BEST_IN_CLASS_MIN_TEAM:
         return "off_the_shelf", (
-            f"{reason}, but the best-in-class option's fixed cost of about €{best.fixed_high:,.0f} a month is more"
-            " than a fifth of your monthly AI budget, so start with the off-the-shelf option."
+            f"A team of {team} would benefit from the best-in-class option, but its fixed cost of about"
+            f" €{best.fixed_high:,.0f} a month is more than a fifth of your monthly AI budget, so start with the"
+            " off-the-shelf option."
         )
+    who = "you" if profile.solo else f"a team of {team}"
     return "off_the_shelf", (
-        f"For a team of {team}, the off-the-shelf option gives most of the benefit at the lowest cost and with"
-        " the shortest setup."
+        f"For {who}, the off-the-shelf option gives most of the benefit at the lowest cost and with the shortest setup."
     )
 
 
-def _best_in_class_reason(profile: Profile) -> str | None:
-    if profile.option("data_sensitivity") == "special":
-        return "Your sensitive data calls for enterprise controls and agreements"
-    if profile.choices("regulation"):
-        return "The rules you work under call for enterprise controls and agreements"
-    if profile.team_size >= BEST_IN_CLASS_MIN_TEAM:
-        return f"A team of {profile.team_size} benefits from the admin, security and integration features"
-    return None
+COMPLIANT: Final = "EU hosting, a data-processing agreement and no training on your data"
+
+
+def _compliant(
+    template: Template, costs: dict[OptionKind, OptionCost], profile: Profile, ready: Readiness
+) -> tuple[OptionKind, str]:
+    """The first option, cheapest kind first, that is fit for special-category or regulated data."""
+    why = "Your sensitive data" if profile.option("data_sensitivity") == "special" else "The rules you work under"
+    passed: list[str] = []
+    for kind in OPTION_ORDER:
+        spec = costs[kind].spec
+        usable = spec.requires is None or holds(spec.requires, profile, ready)
+        if spec.sensitive_ok and usable:
+            skipped = f"; {' and '.join(passed)} do not offer all three in our sources" if passed else ""
+            build = ", built on an EU-hosted model API" if kind == "custom" else ""
+            return kind, f"{why} calls for {COMPLIANT}{skipped}, so we chose this option{build}."
+        passed.append(f"{spec.examples}")
+    raise ValueError(f"{template.id}: no option is fit for sensitive data")

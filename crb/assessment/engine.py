@@ -3,88 +3,166 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from crb.assessment import assumptions as A
-from crb.assessment import plan
-from crb.assessment.findings import HOURS_LABELS, Evaluation, evaluate_all, select
-from crb.assessment.knowledge import KnowledgeBase, load_knowledge
+from crb.assessment import plan as P
+from crb.assessment import selection
+from crb.assessment.findings import HOURS_LABELS, Evaluation, evaluate_all
+from crb.assessment.knowledge import KnowledgeBase, knowledge_for
+from crb.assessment.ledger import Entry, build
 from crb.assessment.methodology import methodology
-from crb.assessment.narrative import to_finding
+from crb.assessment.narrative import Numbers, own_words, to_finding
+from crb.assessment.pain import PainHit, closest, match_pain
 from crb.assessment.profile import HOURS_QUESTIONS, Profile, read_profile
 from crb.assessment.readiness import Readiness, readiness
 from crb.assessment.verdict import Facts, key_insight, report_pillars, verdict
 from crb.quiz import Quiz, load_quiz
-from crb.report import CompanyProfile, Finding, ReportData, Teaser, WeeklyHours
+from crb.report import (
+    Choice,
+    CompanyProfile,
+    Finding,
+    Recommendation,
+    ReportData,
+    RoadmapPhase,
+    StrategyCall,
+    Teaser,
+    ValueSummary,
+    ValueTimeline,
+    Verdict,
+    WeeklyHours,
+)
 
 
 @dataclass(frozen=True)
 class Assessment:
-    """The shared computation behind the teaser and the report."""
+    """What both editions and the teaser share: the profile, readiness, every applicable opportunity worked out,
+    what the customer's own words point to, and the plan's recommendations (the same for every tier)."""
 
     quiz: Quiz
     kb: KnowledgeBase
     profile: Profile
     readiness: Readiness
-    selected: tuple[Evaluation, ...]
+    evaluations: tuple[Evaluation, ...]
+    hits: tuple[PainHit, ...]
+    recommended: tuple[Evaluation, ...]
+
+
+@dataclass(frozen=True)
+class Worked:
+    """The plan worked out for one earliest start month."""
+
+    entries: tuple[Entry, ...]
+    recommendations: tuple[Recommendation, ...]
+    timeline: ValueTimeline
+    summary: ValueSummary
+
+
+@dataclass(frozen=True)
+class Plan:
+    verdict: Verdict
+    steps: tuple[P.Prerequisite, ...]
+    worked: Worked
+    customer_value: int
+    business_health: int
 
     @property
-    def findings(self) -> tuple[Finding, ...]:
-        return tuple(to_finding(e, self.profile) for e in self.selected)
-
-    @property
-    def recommended(self) -> tuple[Evaluation, ...]:
-        return tuple(e for e in self.selected if e.status == "recommended")[: A.MAX_RECOMMENDATIONS]
+    def numbers(self) -> Numbers:
+        return {r.id: (i, r.title) for i, r in enumerate(self.worked.recommendations, start=1)}
 
 
-def assess(answers: Mapping[str, object], tier: str) -> Assessment:
-    """Profile, readiness and the tier's findings for one answer set."""
-    quiz, kb = load_quiz(), load_knowledge()
+def assess(answers: Mapping[str, object]) -> Assessment:
+    """Profile, readiness, every applicable opportunity and the plan's recommendations for one answer set."""
+    quiz = load_quiz()
     profile = read_profile(answers, quiz)
+    kb = knowledge_for(profile.reader)
     ready = readiness(profile)
-    selected = select(evaluate_all(kb, profile, ready), tier)
-    return Assessment(quiz=quiz, kb=kb, profile=profile, readiness=ready, selected=selected)
+    evaluations = evaluate_all(kb, profile, ready)
+    hits = match_pain(profile.own_words or "", kb.templates)
+    recommended = selection.recommendations(evaluations, hits, profile.team_size)
+    return Assessment(quiz, kb, profile, ready, evaluations, hits, recommended)
+
+
+def work_out(a: Assessment, steps: Sequence[P.Prerequisite], earliest: int) -> Worked:
+    """The plan's ledger and everything read from it, with no recommendation starting before `earliest`."""
+    entries = build(P.schedule(a.recommended, earliest), a.profile)
+    recommendations = tuple(P.to_recommendation(x, a.profile) for x in entries)
+    return Worked(
+        entries=entries,
+        recommendations=recommendations,
+        timeline=P.timeline(entries, steps, a.profile),
+        summary=P.value_summary(entries, recommendations, steps, a.profile),
+    )
+
+
+def make_plan(a: Assessment) -> Plan:
+    """The verdict, decided on the plan with every recommendation as early as its phase allows, then the plan
+    as the verdict lets it start."""
+    p = a.profile
+    steps = P.prerequisites(p, a.readiness)
+    caution = [(e.customer_value, e.business_health) for e in a.evaluations if e.status == "caution"]
+    fallback = caution or [(e.customer_value, e.business_health) for e in a.evaluations]
+    cv, bh = report_pillars([(e.customer_value, e.business_health) for e in a.recommended], fallback)
+    early = work_out(a, steps, earliest=1)
+    decided = verdict(
+        Facts(
+            score=a.readiness.score,
+            pillars=a.readiness.pillars,
+            customer_value=cv,
+            business_health=bh,
+            recommendations=early.recommendations,
+            summary=early.summary,
+            timeline=early.timeline,
+            budget_ceiling=A.BUDGET_CEILING.get(p.option("monthly_budget")),
+        )
+    )
+    worked = early if decided.earliest_start == 1 else work_out(a, steps, decided.earliest_start)
+    return Plan(verdict=decided, steps=steps, worked=worked, customer_value=cv, business_health=bh)
+
+
+def findings(a: Assessment, plan: Plan, tier: str) -> tuple[Finding, ...]:
+    """The tier's findings, the plan's recommendations first, each in the phase the plan gives it."""
+    phases = {r.id: r.phase for r in plan.worked.recommendations}
+    shown = selection.findings(a.evaluations, a.recommended, a.hits, tier)
+    return tuple(to_finding(e, a.profile, plan.numbers, phases.get(e.template.id)) for e in shown)
 
 
 def teaser(answers: Mapping[str, object]) -> Teaser:
     """Score, band, pillars, the verdict and why, the first two findings in full and the titles of the rest."""
-    a = assess(answers, A.DEFAULT_TIER)
-    findings = a.findings
+    a = assess(answers)
+    plan = make_plan(a)
+    shown = findings(a, plan, A.DEFAULT_TIER)
     return Teaser(
         quiz_version=a.quiz.version,
         readiness_score=a.readiness.score,
         band=a.readiness.band,
         pillars=a.readiness.pillars,
-        verdict=analyse(answers, tier=A.DEFAULT_TIER, tier_name="", today=dt.date(2000, 1, 1)).verdict,
-        findings=findings[: A.TEASER_FULL_FINDINGS],
-        locked_titles=tuple(f.title for f in findings[A.TEASER_FULL_FINDINGS :]),
+        verdict=plan.verdict,
+        findings=shown[: A.TEASER_FULL_FINDINGS],
+        locked_titles=tuple(f.title for f in shown[A.TEASER_FULL_FINDINGS :]),
     )
 
 
-def analyse(answers: Mapping[str, object], *, tier: str, tier_name: str, today: dt.date) -> ReportData:
+def analyse(
+    answers: Mapping[str, object],
+    *,
+    tier: str,
+    tier_name: str,
+    today: dt.date,
+    call_booking_url: str | None = None,
+) -> ReportData:
     """The whole report's data for one answer set and tier."""
-    a = assess(answers, tier)
-    p, findings = a.profile, a.findings
-    scheduled = plan.schedule(a.recommended)
-    steps = plan.prerequisites(p, a.readiness)
-    recommendations = tuple(plan.to_recommendation(s, scheduled, p) for s in scheduled)
-    line = plan.timeline(scheduled, steps, p)
-    summary = plan.value_summary(scheduled, line, steps, p)
-    cv, bh = report_pillars(findings)
-    facts = Facts(
-        score=a.readiness.score,
-        pillars=a.readiness.pillars,
-        customer_value=cv,
-        business_health=bh,
-        recommendations=recommendations,
-        summary=summary,
-        timeline=line,
-        budget_ceiling=A.BUDGET_CEILING.get(p.option("monthly_budget")),
-    )
-    sources = [s for f in findings for s in f.source_ids] + [
+    a = assess(answers)
+    plan = make_plan(a)
+    p, worked = a.profile, plan.worked
+    shown = findings(a, plan, tier)
+    recommendations = worked.recommendations
+    sources = [s for f in shown for s in f.source_ids] + [
         s for r in recommendations for o in r.options for s in o.source_ids
     ]
+    shown_evaluations = [e for e in a.evaluations if e.template.id in {f.id for f in shown}]
+    nearest = closest(p.own_words or "", [e.template for e in shown_evaluations], [f.id for f in shown])
     return ReportData(
         quiz_version=a.quiz.version,
         knowledge_base_version=a.kb.version,
@@ -96,17 +174,49 @@ def analyse(answers: Mapping[str, object], *, tier: str, tier_name: str, today: 
         readiness_score=a.readiness.score,
         band=a.readiness.band,
         pillars=a.readiness.pillars,
-        customer_value=cv,
-        business_health=bh,
-        verdict=verdict(facts),
-        key_insight=key_insight(recommendations, summary),
-        findings=findings,
+        customer_value=plan.customer_value,
+        business_health=plan.business_health,
+        verdict=plan.verdict,
+        key_insight=key_insight(recommendations, worked.summary, plan.verdict.earliest_start),
+        findings=shown,
         recommendations=recommendations,
-        value_summary=summary,
-        timeline=line,
-        roadmap=plan.roadmap(scheduled, steps, p),
-        methodology=methodology(p, a.kb, a.recommended, sources),
+        value_summary=worked.summary,
+        timeline=worked.timeline,
+        roadmap=roadmap(a, plan),
+        methodology=methodology(p, a.kb, worked.entries, sources),
+        own_words=own_words(p.own_words, a.hits, a.evaluations, [f.id for f in shown], nearest, plan.numbers),
+        strategy_call=strategy_call(tier, recommendations, plan.verdict, call_booking_url),
     )
+
+
+def roadmap(a: Assessment, plan: Plan) -> tuple[RoadmapPhase, RoadmapPhase, RoadmapPhase]:
+    return P.roadmap(plan.worked.entries, plan.steps, a.profile)
+
+
+def strategy_call(
+    tier: str, recommendations: Sequence[Recommendation], decided: Verdict, booking_url: str | None
+) -> StrategyCall | None:
+    """What the edition's strategy call covers, built from this report, and how to book it."""
+    minutes = A.CALL_MINUTES.get(tier)
+    if minutes is None:
+        return None
+    top = [f"'{r.title}'" for r in recommendations[:2]]
+    agenda = [
+        f"Your verdict, {decided.label}, and what it means for your first six months.",
+        (
+            f"Choosing between the three options for {' and '.join(top)}."
+            if top
+            else "Which foundation steps to take first, and who takes them."
+        ),
+        "Your first 90 days: who does what, and how you will know it works.",
+        "Your questions on the figures and assumptions in this report.",
+    ]
+    how = (
+        f"Book a time that suits you at {booking_url}; have this report to hand."
+        if booking_url
+        else "Reply to the email that brought this report and we will send you times within two working days."
+    )
+    return StrategyCall(minutes=minutes, agenda=tuple(agenda), booking_url=booking_url, how_to_book=how)
 
 
 def company_profile(a: Assessment) -> CompanyProfile:
@@ -117,8 +227,13 @@ def company_profile(a: Assessment) -> CompanyProfile:
         options = {o.value: o.label for o in a.quiz.questions[qid].options}
         return options.get(value, value)
 
+    def choices(qid: str) -> tuple[Choice, ...]:
+        return tuple(Choice(id=v, label=label(qid, v)) for v in p.choices(qid))
+
+    sensitivity = p.option("data_sensitivity")
     return CompanyProfile(
         industry=label("industry", p.industry),
+        industry_id=p.industry or "other",
         team_size=p.team_size,
         revenue_band=label("revenue_band", p.option("revenue_band")),
         hourly_cost=p.hourly_cost,
@@ -128,4 +243,7 @@ def company_profile(a: Assessment) -> CompanyProfile:
         monthly_budget=label("monthly_budget", p.option("monthly_budget")),
         timeline=label("timeline", p.option("timeline")),
         own_words=p.own_words,
+        tools=choices("tools"),
+        data_sensitivity=Choice(id=sensitivity, label=label("data_sensitivity", sensitivity)) if sensitivity else None,
+        regulation=choices("regulation"),
     )

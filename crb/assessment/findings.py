@@ -14,7 +14,7 @@ from crb.assessment.knowledge import OPTION_ORDER, KnowledgeBase, NotRecommended
 from crb.assessment.profile import Profile
 from crb.assessment.readiness import Readiness
 from crb.assessment.rules import holds
-from crb.assessment.wording import percent
+from crb.assessment.wording import percent, plural
 from crb.report import Confidence, Horizon, OptionKind, Probability, Status
 
 HOURS_LABELS: Final[Mapping[str, str]] = MappingProxyType(
@@ -75,6 +75,10 @@ class Evaluation:
         return self.options[OPTION_ORDER.index(self.chosen)]
 
     @property
+    def value_per_year(self) -> float:
+        return self.value_saved + self.value_created
+
+    @property
     def rank_value(self) -> float:
         """The benefit it brings within the report's horizon, starting at its roadmap phase."""
         months = int(A.HORIZON_MONTHS.value) - A.PHASE_START[self.phase] + 1
@@ -103,10 +107,10 @@ def evaluate_template(t: Template, kb: KnowledgeBase, profile: Profile, ready: R
     discount = A.CONFIDENCE_DISCOUNT[level]
     saved = hours * profile.hourly_cost * A.WORKING_WEEKS.value * discount
     created = profile.revenue * t.revenue_uplift * A.CONTRIBUTION_MARGIN.value * discount
-    costs = {o.kind: option_cost(o, kb, profile, hours) for o in t.options}
+    costs = {o.kind: option_cost(o, kb, profile, hours, personal_data=t.personal_data) for o in t.options}
     chosen, why = choose_option(t, costs, profile, ready)
     monthly_benefit = (saved + created) / 12
-    risks = tuple(_risk(r, profile, ready, monthly_benefit, costs[chosen]) for r in t.risks)
+    risks = tuple(_risk(r, profile, ready, monthly_benefit, costs[chosen]) for r in risk_specs(t, kb, profile))
     econ = _economics(costs[chosen], profile, monthly_benefit, risks)
     rule = next((r for r in t.not_recommended if holds(r.when, profile, ready)), None)
     cv, bh, notes = pillars(t, profile, ready, econ.uncapped_roi_percent, rule)
@@ -130,6 +134,13 @@ def evaluate_template(t: Template, kb: KnowledgeBase, profile: Profile, ready: R
     )
 
 
+def risk_specs(t: Template, kb: KnowledgeBase, profile: Profile) -> tuple[RiskSpec, ...]:
+    """The template's risks, with the data-protection risk added where sensitive personal data is involved."""
+    if profile.sensitive and t.personal_data and not any(r.id == "data_protection" for r in t.risks):
+        return (*t.risks, kb.common_risks["data_protection"])
+    return t.risks
+
+
 def _economics(cost: OptionCost, profile: Profile, monthly_benefit: float, risks: Sequence[RiskFigure]) -> Economics:
     one_off = cost.one_off_mid + cost.internal_hours * profile.hourly_cost
     risk_total = sum(r.expected for r in risks)
@@ -141,9 +152,15 @@ def _risk(spec: RiskSpec, profile: Profile, ready: Readiness, monthly_benefit: f
     if spec.raise_when is not None and holds(spec.raise_when, profile, ready):
         level = min(len(LEVELS) - 1, level + 1)
     parts = (
-        (spec.impact_hours * profile.hourly_cost, f"{spec.impact_hours:g} hours at €{profile.hourly_cost:,.2f}"),
+        (
+            spec.impact_hours * profile.hourly_cost,
+            f"{spec.impact_hours:g} {plural(spec.impact_hours, 'hour')} at €{profile.hourly_cost:,.2f}",
+        ),
         (spec.impact_euros, f"€{spec.impact_euros:,.0f} of outside costs"),
-        (spec.impact_benefit_months * monthly_benefit, f"{spec.impact_benefit_months:g} months of its benefit"),
+        (
+            spec.impact_benefit_months * monthly_benefit,
+            f"{spec.impact_benefit_months:g} {plural(spec.impact_benefit_months, 'month')} of its benefit",
+        ),
         (
             spec.impact_one_off_share * cost.one_off_mid,
             f"{percent(spec.impact_one_off_share)} of the outside setup cost",
@@ -163,14 +180,23 @@ def roi_points(roi: float) -> int:
     return 1 if roi < 300 else 2
 
 
+def roi_band(roi: float) -> str:
+    """The ROI band behind `roi_points`, in words (its table's ROI may differ: it shares costs and starts later)."""
+    if roi < 0:
+        return "on its own it does not pay back within three years"
+    if roi < 100:
+        return "on its own its three-year ROI is below 100 %"
+    if roi < 300:
+        return "on its own its three-year ROI is 100 to 299 %"
+    return "on its own its three-year ROI is 300 % or more"
+
+
 def pillars(
     t: Template, profile: Profile, ready: Readiness, roi: float, rule: NotRecommendedRule | None
 ) -> tuple[int, int, tuple[str, ...]]:
     """Customer Value and Business Health, 1-10, with the reasons for every adjustment."""
     cv, bh = t.customer_value, t.business_health + roi_points(roi)
-    notes = [
-        f"Business Health {t.business_health} from the knowledge base, {roi_points(roi):+d} for a ROI of {roi:.0f} %"
-    ]
+    notes = [f"Business Health {t.business_health} from the knowledge base, {roi_points(roi):+d}: {roi_band(roi)}"]
     if set(t.goals) & set(profile.choices("goals")):
         bh += 1
         notes.append("Business Health +1: it serves a goal you chose")

@@ -9,13 +9,16 @@ from collections.abc import Mapping, Sequence
 from typing import Final
 
 from crb.assessment import assumptions as A
-from crb.assessment.findings import HOURS_LABELS, Evaluation
+from crb.assessment.costs import COMPLIANT
 from crb.assessment.knowledge import KnowledgeBase
+from crb.assessment.ledger import Entry
 from crb.assessment.plan import adjustments as capped
 from crb.assessment.profile import Profile
-from crb.assessment.readiness import BANDS, PILLARS
-from crb.assessment.verdict import RULES_TEXT
+from crb.assessment.readiness import BANDS, ITEM_LABELS, PILLARS
+from crb.assessment.verdict import PLAN_RULE_TEXT, RULES_TEXT
 from crb.assessment.wording import percent
+from crb.quiz import load_quiz
+from crb.quiz.plausibility import RULE_TEXT as PLAUSIBILITY_TEXT
 from crb.report import Assumption, Formula, Methodology, Source
 
 GLOBAL_SOURCES: Final = (
@@ -42,6 +45,20 @@ OVERVIEW: Final = (
     " it is shown with caution, with both below 6 it is not recommended, with the reason and an alternative.",
     "Risks follow the NIST AI Risk Management Framework's map-measure-manage idea: each has a probability, an"
     " impact in euros and a mitigation; their expected cost (probability × impact) is part of every ROI.",
+    "How the figures add up: each recommendation has one month-by-month series of cost, risk and benefit on the"
+    " plan's 36-month calendar, in whole euros. A recommendation that starts in month m has no cost and no"
+    " benefit before m, and its payback and ROI count from m. Its table sums its own months; the timeline, the"
+    " value summary, the headline value and the ROI chart sum the same series, so every total is the sum of the"
+    " figures shown. A product several recommendations use is paid for once: each month its cost is shared among"
+    " those that use it, in proportion to what each alone would pay, and each table shows its share.",
+    PLAN_RULE_TEXT,
+    "Your own words: what you wrote about your biggest time sink is matched against English and German terms for"
+    " each opportunity in our knowledge base. A recommended opportunity that matches comes first among the"
+    " recommendations; one that matches but is not recommended is shown among the findings with the reason.",
+    "Sensitive data: with special-category data (health, financial, legal or children's data) or rules beyond"
+    f" GDPR, an opportunity that handles personal data uses only an option with {COMPLIANT}, includes a"
+    " data-protection review in its setup, and carries a data-protection risk with its cost.",
+    f"Plausibility: {PLAUSIBILITY_TEXT}",
 )
 
 DISCLAIMER: Final = (
@@ -80,11 +97,27 @@ def formulas(profile: Profile) -> tuple[Formula, ...]:
             name="Monthly cost", expression="fixed + per seat × seats + per unit × units, middle of the price range"
         ),
         Formula(name="One-off cost", expression=f"setup days × €{A.DAY_RATE.value:.0f} + internal hours × hourly cost"),
-        Formula(name="Expected risk cost", expression="Σ probability × impact, spread evenly over 36 months"),
-        Formula(name="ROI over 36 months", expression="(benefit − cost − risk) / (cost + risk), capped at 500 %"),
-        Formula(name="Payback", expression="month in which the cumulative benefit first covers cost and risk"),
+        Formula(
+            name="Expected risk cost",
+            expression="Σ probability × impact, spread evenly over the months from its start to month 36",
+        ),
+        Formula(
+            name="ROI over the plan",
+            expression="(benefit − cost − risk) / (cost + risk) from its start to month 36, capped at 500 %",
+        ),
+        Formula(
+            name="Payback",
+            expression="months from its start until its cumulative net stays at or above zero",
+        ),
+        Formula(
+            name="Break-even of the plan",
+            expression="the first month after which the plan's cumulative net stays at or above zero",
+        ),
         Formula(name="Value ranges", expression="value saved × 0.8 to × 1.2; value created × 0.7 to × 1.3"),
-        Formula(name="Report pillars", expression="mean of the findings' pillars, leaving out those ruled out"),
+        Formula(
+            name="Report pillars",
+            expression="mean of the recommendations' pillars (with none: of the opportunities shown with caution)",
+        ),
         *(Formula(name=f"Verdict rule {i}", expression=rule) for i, rule in enumerate(RULES_TEXT, start=1)),
     )
 
@@ -121,7 +154,7 @@ def assumptions(profile: Profile, kb: KnowledgeBase) -> tuple[Assumption, ...]:
         Assumption(
             id="revenue",
             label="Revenue counted for value created",
-            value=f"€{profile.revenue:,.0f} for your band ({_money_table(A.REVENUE)})",
+            value=f"€{profile.revenue:,.0f} for your band ({_money_table('revenue_band', A.REVENUE)})",
             source="Our assumption: the lower middle of each band",
         ),
         Assumption(
@@ -151,9 +184,20 @@ def assumptions(profile: Profile, kb: KnowledgeBase) -> tuple[Assumption, ...]:
             source="CRB Analyser's product definition",
         ),
         Assumption(
+            id="recommendations_per_team",
+            label="Recommendations in the plan at most",
+            value=f"{A.max_recommendations(profile.team_size)} for your team ("
+            + ", ".join(
+                f"{most} for {'one person' if size == 1 else f'up to {size} people'}"
+                for size, most in A.RECOMMENDATIONS_BY_TEAM[:-1]
+            )
+            + f", {A.RECOMMENDATIONS_BY_TEAM[-1][1]} otherwise)",
+            source="Our assumption: each recommendation needs someone's time to adopt; the same plan in both editions",
+        ),
+        Assumption(
             id="prerequisite_hours",
             label="Internal hours of the foundation steps",
-            value="AI policy 8 h; owner and budget 4 h; AI basics 2 h per desk worker;"
+            value="AI policy 8 h (2 h for one person); owner and budget 4 h (1 h); AI basics 2 h per desk worker;"
             " data clean-up 24 h + 2 h per desk worker",
             source="Our assumption",
         ),
@@ -180,12 +224,13 @@ def assumptions(profile: Profile, kb: KnowledgeBase) -> tuple[Assumption, ...]:
 
 
 def _value(a: A.Assumed) -> str:
-    """`€800 per day`, `30 %`, `46 weeks`."""
+    """`€800 per day`, `30 %`, `46 weeks`, `4.33 weeks`: at most two decimals."""
+    number = f"{a.value:.2f}".rstrip("0").rstrip(".")
     if a.unit == "share":
         return percent(a.value)
     if a.unit.startswith("€"):
-        return f"€{a.value:g}{a.unit[1:]}"
-    return f"{a.value:g} {a.unit}"
+        return f"€{number}{a.unit[1:]}"
+    return f"{number} {a.unit}"
 
 
 def _hourly(profile: Profile) -> Assumption:
@@ -204,8 +249,9 @@ def _ramp_table() -> str:
     return ", ".join(f"{k}: {v}" for k, v in A.RAMP_MONTHS.items())
 
 
-def _money_table(table: Mapping[str, float]) -> str:
-    return ", ".join(f"{k} €{v:,.0f}" for k, v in table.items())
+def _money_table(qid: str, table: Mapping[str, float]) -> str:
+    labels = {o.value: o.label for o in load_quiz().questions[qid].options}
+    return "; ".join(f"{labels.get(k, k)}: €{v:,.0f}" for k, v in table.items())
 
 
 def _pillar_weights() -> tuple[Assumption, ...]:
@@ -213,22 +259,25 @@ def _pillar_weights() -> tuple[Assumption, ...]:
         Assumption(
             id=f"pillar_{rule.id}",
             label=f"{rule.name} pillar: weight {percent(rule.weight)} of the readiness score",
-            value="; ".join(f"{i.question} {percent(i.weight)}" for i in rule.items),
+            value="; ".join(f"{ITEM_LABELS[i.question]} {percent(i.weight)}" for i in rule.items),
             source="CRB Analyser's own weights, pillars aligned with the Cisco AI Readiness Index",
         )
         for rule in PILLARS
     )
 
 
-def adjustments(profile: Profile, evaluations: Sequence[Evaluation]) -> tuple[str, ...]:
+def adjustments(profile: Profile, entries: Sequence[Entry]) -> tuple[str, ...]:
     """Everything the plausibility rules changed, and any answer we had to fill in."""
-    notes = [
-        f"You reported {profile.reported_hours[q]:g} hours a week of {HOURS_LABELS[q]}, more than your team of"
-        f" {profile.team_size} can work ({profile.team_size * A.HOURS_PER_PERSON.value:g} hours); we used"
-        f" {profile.hours(q):g}."
-        for q in profile.capped_hours
-    ]
-    notes += [n for e in evaluations for n in capped(e)]
+    notes = []
+    if profile.hours_scale < 1:
+        reported = sum(profile.reported_hours.values())
+        cap = profile.team_size * A.HOURS_PER_PERSON.value
+        notes.append(
+            f"You reported {reported:g} hours a week of tasks, more than a team of {profile.team_size} can work"
+            f" ({cap:g} hours at {A.HOURS_PER_PERSON.value:g} per person); we scaled each task's hours down to"
+            f" {percent(profile.hours_scale)}."
+        )
+    notes += [n for x in entries for n in capped(x)]
     return tuple(notes)
 
 
@@ -241,13 +290,13 @@ def sources(kb: KnowledgeBase, ids: Sequence[str]) -> tuple[Source, ...]:
 
 
 def methodology(
-    profile: Profile, kb: KnowledgeBase, evaluations: Sequence[Evaluation], source_ids: Sequence[str]
+    profile: Profile, kb: KnowledgeBase, entries: Sequence[Entry], source_ids: Sequence[str]
 ) -> Methodology:
     return Methodology(
         overview=OVERVIEW,
         formulas=formulas(profile),
         assumptions=assumptions(profile, kb),
-        adjustments=adjustments(profile, evaluations),
+        adjustments=adjustments(profile, entries),
         sources=sources(kb, source_ids),
         disclaimer=DISCLAIMER,
     )

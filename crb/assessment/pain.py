@@ -87,11 +87,31 @@ class _Word:
 class _Term:
     words: tuple[_Word, ...]
 
-    def matches_at(self, tokens: Sequence[_Token], i: int) -> bool:
-        n = len(self.words)
-        if i + n > len(tokens) or tokens[i].clause != tokens[i + n - 1].clause:
-            return False
-        return all(w.matches(tokens[i + k].folded) for k, w in enumerate(self.words))
+    def starts(self, text: _Text) -> list[int]:
+        """The token indexes where the whole term matches, within one clause."""
+        n, tokens = len(self.words), text.tokens
+        return [
+            i
+            for i in text.positions(self.words[0])
+            if i + n <= len(tokens)
+            and tokens[i].clause == tokens[i + n - 1].clause
+            and all(i + k in text.positions(w) for k, w in enumerate(self.words[1:], start=1))
+        ]
+
+
+class _Text:
+    """The tokens of one text, with each word's matching positions worked out once (a text meets every template)."""
+
+    def __init__(self, tokens: Sequence[_Token]) -> None:
+        self.tokens = tokens
+        self._seen: dict[_Word, frozenset[int]] = {}
+
+    def positions(self, word: _Word) -> frozenset[int]:
+        found = self._seen.get(word)
+        if found is None:
+            found = frozenset(i for i, t in enumerate(self.tokens) if word.matches(t.folded))
+            self._seen[word] = found
+        return found
 
 
 @dataclass(frozen=True)
@@ -117,13 +137,14 @@ def match_pain(text: str, templates: Sequence[Template]) -> tuple[PainHit, ...]:
     tokens = _tokens(text)
     if not tokens:
         return ()
-    never = _covered(terms.never, tokens)
+    seen = _Text(tokens)
+    never = _covered(terms.never, seen)
     hits = []
     for template in templates:
         entry = terms.entries.get(template.id)
         if entry is None:
             continue
-        spans = _spans(entry.terms, tokens, never | _covered(entry.blocks, tokens))
+        spans = _spans(entry.terms, seen, never | _covered(entry.blocks, seen))
         if spans:
             hits.append(_hit(template.id, spans, tokens, text))
     return tuple(sorted(hits, key=lambda h: -h.score))
@@ -168,19 +189,18 @@ def _tokens(text: str) -> tuple[_Token, ...]:
     return tuple(tokens)
 
 
-def _covered(terms: Sequence[_Term], tokens: Sequence[_Token]) -> frozenset[int]:
+def _covered(terms: Sequence[_Term], text: _Text) -> frozenset[int]:
     """Indexes of the tokens that any of the terms match."""
-    starts = ((term, i) for term in terms for i in range(len(tokens)) if term.matches_at(tokens, i))
-    return frozenset(i + k for term, i in starts for k in range(len(term.words)))
+    return frozenset(i + k for term in terms for i in term.starts(text) for k in range(len(term.words)))
 
 
-def _spans(terms: Sequence[_Term], tokens: Sequence[_Token], blocked: frozenset[int]) -> list[tuple[int, int]]:
+def _spans(terms: Sequence[_Term], text: _Text, blocked: frozenset[int]) -> list[tuple[int, int]]:
     """Where the terms match as (first token, word count): longest first, no token counted twice, in text order."""
     found = {
         (i, len(term.words))
         for term in terms
-        for i in range(len(tokens))
-        if term.matches_at(tokens, i) and blocked.isdisjoint(range(i, i + len(term.words)))
+        for i in term.starts(text)
+        if blocked.isdisjoint(range(i, i + len(term.words)))
     }
     taken: set[int] = set()
     spans = []

@@ -9,9 +9,11 @@ from types import MappingProxyType
 from typing import Final
 
 from crb.assessment import assumptions as A
+from crb.assessment.knowledge import Reader
 from crb.quiz import AnswerValue, InvalidAnswers, Quiz, load_quiz, validate_answers
+from crb.quiz.plausibility import MAX_HOURS_PER_PERSON, TASK_HOURS
 
-HOURS_QUESTIONS: Final = ("hours_admin", "hours_support", "hours_scheduling", "hours_reporting", "hours_content")
+HOURS_QUESTIONS: Final = TASK_HOURS
 
 # Only reached when analyse() gets an incomplete answer set (the edge and worker validate first).
 _DEFAULTS: Final[Mapping[str, AnswerValue]] = MappingProxyType(
@@ -51,7 +53,7 @@ class Profile:
     hourly_cost: float
     hourly_cost_given: bool
     reported_hours: Mapping[str, float]
-    capped_hours: tuple[str, ...]
+    hours_scale: float  # 1, or the factor that brought implausible hours down to what the team can work
 
     def number(self, qid: str) -> float:
         return _as_float(self.answers.get(qid))
@@ -101,6 +103,24 @@ class Profile:
     def own_words(self) -> str | None:
         return self.option("biggest_pain") or None
 
+    @property
+    def solo(self) -> bool:
+        return self.team_size == 1
+
+    @property
+    def sensitive(self) -> bool:
+        """Special-category data, or rules beyond GDPR: only compliant options may touch personal data."""
+        return self.option("data_sensitivity") == "special" or bool(self.choices("regulation"))
+
+    @property
+    def tools(self) -> frozenset[str]:
+        return frozenset(self.choices("tools"))
+
+    @property
+    def reader(self) -> Reader:
+        """Who the report's texts are written for."""
+        return Reader(solo=self.solo, tools=self.tools, sensitive=self.sensitive)
+
 
 def read_profile(answers: Mapping[str, object], quiz: Quiz | None = None) -> Profile:
     """Read an answer set leniently: unknown ids are ignored and a bad or blank value counts as unanswered."""
@@ -111,8 +131,10 @@ def read_profile(answers: Mapping[str, object], quiz: Quiz | None = None) -> Pro
     merged: dict[str, AnswerValue] = {**_DEFAULTS, **{k: valid[k] for k in answered}}
     team = max(1, int(_as_float(merged["team_size"])))
     reported = {q: _as_float(merged[q]) for q in HOURS_QUESTIONS}
-    cap = team * A.HOURS_PER_PERSON.value
-    merged.update({q: min(h, cap) for q, h in reported.items()})
+    # The quiz refuses more; answers stored before that rule are scaled down to what the team can work.
+    cap, total = team * MAX_HOURS_PER_PERSON, sum(reported.values())
+    scale = cap / total if total > cap else 1.0
+    merged.update({q: round(h * scale, 1) if scale < 1 else h for q, h in reported.items()})
     given = "hourly_cost" in answered
     return Profile(
         answers=MappingProxyType(merged),
@@ -121,7 +143,7 @@ def read_profile(answers: Mapping[str, object], quiz: Quiz | None = None) -> Pro
         hourly_cost=_as_float(merged["hourly_cost"]) if given else A.DEFAULT_HOURLY_COST.value,
         hourly_cost_given=given,
         reported_hours=MappingProxyType(reported),
-        capped_hours=tuple(q for q, h in reported.items() if h > cap),
+        hours_scale=scale,
     )
 
 

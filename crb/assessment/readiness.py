@@ -102,6 +102,24 @@ PILLARS: Final = (
     ),
 )
 
+# What each answer measures, as the methodology names it.
+ITEM_LABELS: Final = {
+    "ai_strategy": "a plan for AI",
+    "monthly_budget": "monthly AI budget",
+    "timeline": "when you want to start",
+    "tools": "tools in use",
+    "integration_pain": "little retyping between tools",
+    "data_quality": "data quality",
+    "data_location": "where your data lives",
+    "process_documentation": "documented processes",
+    "ai_policy": "rules for AI use",
+    "data_sensitivity": "how sensitive your data is",
+    "ai_experience": "AI experience",
+    "tech_comfort": "comfort with new software",
+    "change_capacity": "room for change",
+    "risk_appetite": "willingness to experiment",
+}
+
 BANDS: Final = ((40, "Early stage"), (60, "Developing"), (80, "Ready"), (101, "Leading"))
 SCALE_MIN, SCALE_MAX = 1, 5
 

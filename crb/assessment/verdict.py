@@ -10,7 +10,7 @@ from typing import Final
 
 from crb.assessment import assumptions as A
 from crb.assessment.readiness import round_half_up
-from crb.report import Decision, Finding, PillarScore, Recommendation, ValueSummary, ValueTimeline, Verdict
+from crb.report import Decision, PillarScore, Recommendation, ValueSummary, ValueTimeline, Verdict
 
 NOT_NOW_SCORE: Final = 30
 WAIT_SCORE: Final = 40
@@ -43,7 +43,8 @@ RULES_TEXT: Final = (
 
 @dataclass(frozen=True)
 class Facts:
-    """Everything the verdict rules look at."""
+    """Everything the verdict rules look at, read from the plan as it would be with every recommendation started
+    as early as its phase allows (the verdict then decides how early they may really start)."""
 
     score: int
     pillars: Sequence[PillarScore]
@@ -55,18 +56,44 @@ class Facts:
     budget_ceiling: float | None
 
 
-def report_pillars(findings: Sequence[Finding]) -> tuple[int, int]:
-    """Customer Value and Business Health of the report: the mean over findings not ruled out, halves up."""
-    pool = [f for f in findings if f.status != "not_recommended"] or list(findings)
+# The first month a recommendation may start, by verdict: the rule that makes the plan agree with the verdict.
+EARLIEST_START: Final[Mapping[Decision, int]] = MappingProxyType(
+    {"go": 1, "proceed_with_caution": 1, "wait": 7, "not_now": 7}
+)
+PLAN_RULES: Final[Mapping[Decision, str]] = MappingProxyType(
+    {
+        "go": "Each recommendation starts with its phase: quick wins from month 1, foundation from month 7,"
+        " transformation from month 19.",
+        "proceed_with_caution": "Each recommendation starts with its phase (quick wins from month 1), and the"
+        " foundation steps for the weak spots run alongside from month 1.",
+        "wait": "The first six months are for the foundation steps only; every recommendation starts in month 7"
+        " at the earliest, the quick wins among them once the foundations are in place.",
+        "not_now": "No spending on AI tools in the first six months: the foundation steps come first, and the"
+        " recommendations start in month 7 at the earliest, once these are in place.",
+    }
+)
+PLAN_RULE_TEXT: Final = (
+    "The verdict sets when recommendations may start. Go and Proceed with caution: each starts with its phase"
+    " (quick wins month 1, foundation month 7, transformation month 19). Wait and Not now: the first six months"
+    " hold the foundation steps only, and every recommendation starts in month 7 at the earliest; a quick win"
+    " moved there is marked 'once the foundations are in place'. The verdict itself is decided on the plan as it"
+    " would be with every recommendation started as early as its phase allows."
+)
+
+
+def report_pillars(plan: Sequence[tuple[int, int]], fallback: Sequence[tuple[int, int]]) -> tuple[int, int]:
+    """Customer Value and Business Health of the report: the mean over the plan's recommendations, halves up;
+    with no recommendation, over the `fallback` opportunities (those shown with caution, else all)."""
+    pool = list(plan) or list(fallback)
     if not pool:
         return 1, 1
-    cv = round_half_up(Fraction(sum(f.customer_value for f in pool), len(pool)))
-    bh = round_half_up(Fraction(sum(f.business_health for f in pool), len(pool)))
+    cv = round_half_up(Fraction(sum(c for c, _ in pool), len(pool)))
+    bh = round_half_up(Fraction(sum(b for _, b in pool), len(pool)))
     return cv, bh
 
 
 def verdict(facts: Facts) -> Verdict:
-    """The first rule that matches decides; its reasons are listed."""
+    """The first rule that matches decides; its reasons are listed, with what it means for the plan."""
     checks: tuple[tuple[Decision, list[str]], ...] = (
         ("not_now", _not_now(facts)),
         ("wait", _wait(facts)),
@@ -74,18 +101,30 @@ def verdict(facts: Facts) -> Verdict:
     )
     for decision, reasons in checks:
         if reasons:
-            return _verdict(decision, reasons)
-    return _verdict("go", _go(facts))
+            return _verdict(decision, reasons, bool(facts.recommendations))
+    return _verdict("go", _go(facts), True)
 
 
-def _verdict(decision: Decision, reasons: list[str]) -> Verdict:
+def _verdict(decision: Decision, reasons: list[str], any_recommendation: bool) -> Verdict:
     summaries: dict[Decision, str] = {
         "go": "Start with the quick wins now; the numbers and your readiness support it.",
         "proceed_with_caution": "Start small with the quick wins, and fix the weak spots below as you go.",
-        "wait": "Lay the foundations first; most opportunities do not pay off for you yet.",
-        "not_now": "AI is not the best use of your money yet; the roadmap's first steps come first.",
+        "wait": "Lay the foundations first; the recommendations start from month 7, once they are in place.",
+        "not_now": "AI is not the best use of your money yet: do the foundation steps first, and start the"
+        " recommendations once these are in place.",
     }
-    return Verdict(decision=decision, label=LABELS[decision], summary=summaries[decision], reasons=tuple(reasons))
+    rule = PLAN_RULES[decision]
+    if decision == "not_now" and not any_recommendation:
+        summaries["not_now"] = "AI is not the best use of your money yet: the foundation steps come first."
+        rule = "The plan holds the foundation steps only: no opportunity passes both of our tests yet."
+    return Verdict(
+        decision=decision,
+        label=LABELS[decision],
+        summary=summaries[decision],
+        reasons=tuple(reasons),
+        earliest_start=EARLIEST_START[decision],
+        plan_rule=rule,
+    )
 
 
 def _not_now(f: Facts) -> list[str]:
@@ -105,9 +144,10 @@ def _wait(f: Facts) -> list[str]:
         reasons.append(f"Your readiness score of {f.score} is below {WAIT_SCORE}.")
     average = _average_roi(f.recommendations)
     outlay = f.summary.investment + f.summary.risk_allowance
-    if average < WEAK_ROI and outlay > f.summary.total_value.low / 2:
+    if f.recommendations and average < WEAK_ROI and outlay > f.summary.total_value.low / 2:
         reasons.append(
-            f"The average ROI is {average:.0f} % and the €{outlay:,} three-year outlay is more than half of the"
+            f"Even started as early as their phases allow, the recommendations would average a ROI of"
+            f" {average:.0f} %, and their €{outlay:,} three-year outlay would be more than half of the"
             f" €{f.summary.total_value.low:,} low value estimate."
         )
     return reasons
@@ -149,24 +189,42 @@ def _average_roi(recommendations: Sequence[Recommendation]) -> float:
     return sum(r.roi_percent for r in recommendations) / len(recommendations) if recommendations else 0.0
 
 
-def key_insight(recommendations: Sequence[Recommendation], summary: ValueSummary) -> str:
-    """The single most useful sentence of the report."""
+def biggest(recommendations: Sequence[Recommendation]) -> Recommendation | None:
+    """The recommendation worth most over the plan (net of cost and risk); ties go to the higher ROI, then order."""
     if not recommendations:
+        return None
+    ranked = sorted(enumerate(recommendations), key=lambda ir: (-ir[1].net_benefit, -ir[1].roi_percent, ir[0]))
+    return ranked[0][1]
+
+
+def key_insight(recommendations: Sequence[Recommendation], summary: ValueSummary, earliest_start: int) -> str:
+    """The single most useful sentence of the report."""
+    top = biggest(recommendations)
+    if top is None:
         return (
             "None of the opportunities we checked passes both our customer and business tests yet: start with the"
             " foundations in the roadmap."
         )
-    top = recommendations[0]  # the recommendations come largest value within the horizon first
     worth = (
         f"about {top.hours_saved_per_week:.1f} hours a week, worth about €{top.value_saved_per_year:,} a year"
         if top.value_saved_per_year
         else f"about €{top.value_created_per_year:,} a year of extra margin"
     )
     cost = next(o for o in top.options if o.kind == top.chosen_option).monthly_cost
+    together = (
+        f"Together the {len(recommendations)} recommendations could be worth"
+        if len(recommendations) > 1
+        else "It could be worth"
+    )
+    later = (
+        f" They start from month {earliest_start}, once the foundation steps are in place."
+        if earliest_start > 1
+        else ""
+    )
     return (
         f"Your biggest opportunity is '{top.title}': {worth}, for {_euro_range(cost.low, cost.high)} a month."
-        f" Together the {len(recommendations)} recommendations could be worth €{summary.total_value.low:,} to"
-        f" €{summary.total_value.high:,} over {A.HORIZON_MONTHS.value:.0f} months."
+        f" {together} €{summary.total_value.low:,} to €{summary.total_value.high:,} over"
+        f" {A.HORIZON_MONTHS.value:.0f} months.{later}"
     )
 
 

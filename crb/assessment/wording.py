@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 
 def percent(share: float, digits: int = 0) -> str:
     """A share as per cent with a space, as the report writes it: 0.12 → `12 %`."""
@@ -14,3 +16,14 @@ def plural(count: float, word: str) -> str:
         return word
     first, _, rest = word.partition(" ")
     return f"{first}s {rest}".rstrip()
+
+
+def euro(amount: float) -> str:
+    """Whole euros as the report writes them: `€1,234`."""
+    return f"€{round(amount):,}"
+
+
+def quoted(titles: Sequence[str]) -> str:
+    """`'A'`, `'A' and 'B'`, `'A', 'B' and 'C'`."""
+    names = [f"'{t}'" for t in titles]
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"

@@ -98,8 +98,12 @@ def _choice(template_id: str, **changes: Any) -> str:
         ("support_copilot", {}, "off_the_shelf"),  # a team of 6
         ("support_copilot", {"team_size": 25, "monthly_budget": "1000_5000"}, "best_in_class"),  # €173 ≤ €400
         ("support_copilot", {"team_size": 25, "monthly_budget": "250_1000"}, "off_the_shelf"),  # €173 > €100
-        ("support_copilot", {"data_sensitivity": "special", "monthly_budget": "1000_5000"}, "best_in_class"),
-        ("support_copilot", {"regulation": ["legal"], "monthly_budget": "1000_5000"}, "best_in_class"),
+        # Special-category or regulated data: only an option with EU hosting, a DPA and no training on the data;
+        # neither helpdesk add-on offers all three in our sources, so a build on an EU-hosted model API.
+        ("support_copilot", {"data_sensitivity": "special", "monthly_budget": "1000_5000"}, "custom"),
+        ("support_copilot", {"regulation": ["legal"], "monthly_budget": "1000_5000"}, "custom"),
+        ("general_assistant", {"data_sensitivity": "special"}, "best_in_class"),  # Copilot in Microsoft 365 is fit
+        ("invoice_capture", {"data_sensitivity": "special"}, "off_the_shelf"),  # supplier invoices: no personal data
         (
             "document_extraction",
             {"team_size": 120, "monthly_budget": "5000_20000", "ai_experience": "scaling", "tech_comfort": 5},

@@ -21,7 +21,7 @@ from crb.assessment.findings import (
     status,
 )
 from crb.assessment.knowledge import Template, load_knowledge
-from crb.assessment.profile import read_profile
+from crb.assessment.profile import HOURS_QUESTIONS, read_profile
 from crb.assessment.readiness import readiness
 from tests.journey import ANSWERS
 
@@ -53,11 +53,13 @@ def test_the_assistant_is_capped_at_the_measured_saving_per_desk_worker() -> Non
     assert hours_saved(template("general_assistant"), profile) == pytest.approx(2.2)
 
 
-def test_hours_above_what_the_team_can_work_are_capped() -> None:
+def test_hours_above_what_the_team_can_work_are_scaled_down() -> None:
+    # Stored before the quiz refused it: 541 hours of tasks for 2 people, who can report at most 100.
     profile = read_profile({**ANSWERS, "team_size": 2, "hours_admin": 500})
 
-    assert profile.hours("hours_admin") == 80  # 2 people × 40 hours
-    assert profile.capped_hours == ("hours_admin",)
+    assert profile.hours_scale == pytest.approx(100 / 541)
+    assert sum(profile.hours(q) for q in HOURS_QUESTIONS) == pytest.approx(100, abs=0.3)
+    assert profile.hours("hours_admin") == round(500 * 100 / 541, 1)
 
 
 def test_value_saved_worked_by_hand() -> None:

@@ -50,9 +50,13 @@ def test_a_product_shared_by_recommendations_is_paid_for_once() -> None:
     users = [rec for rec in r.recommendations if "ChatGPT Business" in _chosen(rec).price_basis]
 
     assert len(users) >= 2  # the assistant, proposals and content all use the same seats
-    assert all(any("count it once" in a for a in rec.assumptions) for rec in users)
+    assert all(any("pays for it once" in a and "its share" in a for a in rec.assumptions) for rec in users)
     separately = sum((_chosen(rec).monthly_cost.low + _chosen(rec).monthly_cost.high) / 2 for rec in r.recommendations)
     assert r.value_summary.monthly_running_cost < separately
+    # each table carries its share, so the recommendations' costs add up to the plan's investment
+    assert sum(rec.total_cost for rec in r.recommendations) + r.value_summary.prerequisites_cost == (
+        r.value_summary.investment
+    )
 
 
 def _chosen(rec: Any) -> Any:
@@ -117,11 +121,11 @@ def test_capped_results_are_listed_in_the_methodology() -> None:
         assert all(note in r.methodology.adjustments for note in rec.adjustments)
 
 
-def test_hours_beyond_the_team_are_capped_and_said_so() -> None:
-    r = report(team_size=1, hours_content=100)
+def test_hours_beyond_the_team_are_scaled_down_and_said_so() -> None:
+    r = report(team_size=1, hours_content=100)  # 128 hours for one person, stored before the quiz refused it
 
-    assert any("more than your team of 1 can work" in n for n in r.methodology.adjustments)
-    assert next(h.hours for h in r.profile.weekly_hours if h.id == "hours_content") == 40
+    assert any("more than a team of 1 can work" in n for n in r.methodology.adjustments)
+    assert sum(h.hours for h in r.profile.weekly_hours) == pytest.approx(50, abs=0.3)
 
 
 def test_an_incomplete_or_outdated_answer_set_is_read_leniently() -> None:

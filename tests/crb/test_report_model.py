@@ -23,7 +23,7 @@ def test_the_report_round_trips_through_json(report: ReportData) -> None:
     again = ReportData.model_validate_json(report.model_dump_json())
 
     assert again == report
-    assert report.schema_version == REPORT_SCHEMA_VERSION == 2
+    assert report.schema_version == REPORT_SCHEMA_VERSION == 3
     assert report.currency == "EUR"
 
 

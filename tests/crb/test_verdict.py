@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from crb.analysis import analyse
+from crb.analysis import analyse, teaser
 from crb.assessment.verdict import Facts, key_insight, report_pillars, verdict
-from crb.report import Finding, PillarScore, ReportData
+from crb.report import PillarScore, ReportData
 from tests.journey import ANSWERS
 
 GOOD_PILLARS = tuple(PillarScore(id=p, name=p.title(), score=70, weight=0.15) for p in ("strategy", "data"))
@@ -87,7 +87,8 @@ def test_weak_economics_mean_wait(good: Facts) -> None:
     result = verdict(dataclasses.replace(good, recommendations=recs, summary=summary))
 
     assert result.decision == "wait"
-    assert "average ROI is 50 %" in result.reasons[0]
+    assert "would average a ROI of 50 %" in result.reasons[0]
+    assert result.earliest_start == 7  # the plan then holds only foundation steps before month 7
 
 
 def test_three_different_likely_risks_call_for_caution(good: Facts, report: ReportData) -> None:
@@ -101,39 +102,35 @@ def test_three_different_likely_risks_call_for_caution(good: Facts, report: Repo
     assert verdict(dataclasses.replace(good, recommendations=recs)).decision == "go"
 
 
-def test_report_pillars_are_the_mean_of_findings_not_ruled_out(report: ReportData) -> None:
-    base = report.findings[0]
-    findings = [
-        base.model_copy(update={"customer_value": 6, "business_health": 7}),
-        base.model_copy(update={"customer_value": 7, "business_health": 8}),
-        _rejected(base, 1, 1),
-    ]
-
-    # (6 + 7) / 2 = 6.5 → 7 and (7 + 8) / 2 = 7.5 → 8, halves up; the rejected one is left out
-    assert report_pillars(findings) == (7, 8)
-    assert report_pillars([_rejected(base, 2, 3), _rejected(base, 3, 4)]) == (3, 4)  # 2.5 → 3, 3.5 → 4
-    assert report_pillars([]) == (1, 1)
+def test_report_pillars_are_the_mean_of_the_plans_recommendations() -> None:
+    # (6 + 7) / 2 = 6.5 → 7 and (7 + 8) / 2 = 7.5 → 8, halves up; the fallback only counts without a plan
+    assert report_pillars([(6, 7), (7, 8)], [(1, 1)]) == (7, 8)
+    assert report_pillars([], [(2, 3), (3, 4)]) == (3, 4)  # 2.5 → 3, 3.5 → 4
+    assert report_pillars([], []) == (1, 1)
 
 
-def _rejected(base: Finding, cv: int, bh: int) -> Finding:
-    return Finding.model_validate(
-        {
-            **base.model_dump(),
-            "customer_value": cv,
-            "business_health": bh,
-            "status": "not_recommended",
-            "recommended": False,
-            "why_not": "It does not pay.",
-            "what_instead": "Something else.",
-        }
-    )
+def test_the_same_verdict_in_both_editions_and_the_teaser() -> None:
+    full = analyse(ANSWERS, tier="report", tier_name="CRB Report", today=dt.date(2026, 11, 20))
+    call = analyse(ANSWERS, tier="report_call", tier_name="CRB Report + Strategy Call", today=dt.date(2026, 11, 20))
+
+    assert full.verdict == call.verdict == teaser(ANSWERS).verdict
+    assert [r.id for r in full.recommendations] == [r.id for r in call.recommendations]
 
 
 def test_key_insight_names_the_biggest_opportunity(report: ReportData) -> None:
-    top = report.recommendations[0]
+    top = max(report.recommendations, key=lambda r: r.net_benefit)
 
-    text = key_insight(report.recommendations, report.value_summary)
+    text = key_insight(report.recommendations, report.value_summary, 1)
 
     assert f"'{top.title}'" in text
     assert f"€{report.value_summary.total_value.low:,}" in text
-    assert "foundations" in key_insight((), report.value_summary)
+    assert "foundations" in key_insight((), report.value_summary, 1)
+    assert "from month 7, once the foundation steps" in key_insight(report.recommendations, report.value_summary, 7)
+
+
+def test_of_two_equal_items_the_key_insight_names_the_one_with_the_higher_roi(report: ReportData) -> None:
+    first, second = report.recommendations[:2]
+    weaker = first.model_copy(update={"net_benefit": 1000, "roi_percent": 100.0})
+    stronger = second.model_copy(update={"net_benefit": 1000, "roi_percent": 200.0})
+
+    assert f"'{second.title}'" in key_insight((weaker, stronger), report.value_summary, 1)
