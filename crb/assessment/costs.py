@@ -179,7 +179,7 @@ def _compliant(
         spec = costs[kind].spec
         usable = spec.requires is None or holds(spec.requires, profile, ready)
         if spec.sensitive_ok and usable:
-            skipped = f"; {' and '.join(passed)} do not offer all three in our sources" if passed else ""
+            skipped = f"; our sources show no such terms for {' or '.join(passed)}" if passed else ""
             build = ", built on an EU-hosted model API" if kind == "custom" else ""
             return kind, f"{why} calls for {COMPLIANT}{skipped}, so we chose this option{build}."
         passed.append(f"{spec.examples}")

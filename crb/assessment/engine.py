@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -17,7 +18,8 @@ from crb.assessment.narrative import Numbers, own_words, to_finding
 from crb.assessment.pain import PainHit, closest, match_pain
 from crb.assessment.profile import HOURS_QUESTIONS, Profile, read_profile
 from crb.assessment.readiness import Readiness, readiness
-from crb.assessment.verdict import Facts, key_insight, report_pillars, verdict
+from crb.assessment.verdict import Facts, foundations_only, key_insight, report_pillars, verdict
+from crb.assessment.wording import euro
 from crb.quiz import Quiz, load_quiz
 from crb.report import (
     Choice,
@@ -66,6 +68,7 @@ class Plan:
     worked: Worked
     customer_value: int
     business_health: int
+    assessment: Assessment  # with the recommendations that would not pay back held back
 
     @property
     def numbers(self) -> Numbers:
@@ -98,13 +101,11 @@ def work_out(a: Assessment, steps: Sequence[P.Prerequisite], earliest: int) -> W
 
 def make_plan(a: Assessment) -> Plan:
     """The verdict, decided on the plan with every recommendation as early as its phase allows, then the plan
-    as the verdict lets it start."""
+    as the verdict lets it start. A recommendation that would not pay back within the plan is held back."""
     p = a.profile
     steps = P.prerequisites(p, a.readiness)
-    caution = [(e.customer_value, e.business_health) for e in a.evaluations if e.status == "caution"]
-    fallback = caution or [(e.customer_value, e.business_health) for e in a.evaluations]
-    cv, bh = report_pillars([(e.customer_value, e.business_health) for e in a.recommended], fallback)
-    early = work_out(a, steps, earliest=1)
+    a, early = _paying(a, steps, earliest=1)
+    cv, bh = _pillars(a)
     decided = verdict(
         Facts(
             score=a.readiness.score,
@@ -117,8 +118,49 @@ def make_plan(a: Assessment) -> Plan:
             budget_ceiling=A.BUDGET_CEILING.get(p.option("monthly_budget")),
         )
     )
-    worked = early if decided.earliest_start == 1 else work_out(a, steps, decided.earliest_start)
-    return Plan(verdict=decided, steps=steps, worked=worked, customer_value=cv, business_health=bh)
+    worked = early
+    if decided.earliest_start > 1:
+        a, worked = _paying(a, steps, decided.earliest_start)
+        cv, bh = _pillars(a)
+        if not worked.entries:
+            decided = foundations_only(decided)
+    return Plan(verdict=decided, steps=steps, worked=worked, customer_value=cv, business_health=bh, assessment=a)
+
+
+def _pillars(a: Assessment) -> tuple[int, int]:
+    caution = [(e.customer_value, e.business_health) for e in a.evaluations if e.status == "caution"]
+    fallback = caution or [(e.customer_value, e.business_health) for e in a.evaluations]
+    return report_pillars([(e.customer_value, e.business_health) for e in a.recommended], fallback)
+
+
+def _paying(a: Assessment, steps: Sequence[P.Prerequisite], earliest: int) -> tuple[Assessment, Worked]:
+    """The plan with every recommendation that would end the plan below zero held back (shown with caution, and
+    why), worked out again until every one left pays back; freed places go to the next recommended ones."""
+    for _ in range(len(a.evaluations) + 1):
+        worked = work_out(a, steps, earliest)
+        late = {x.evaluation.template.id: x for x in worked.entries if x.total_net < 0}
+        if not late:
+            return a, worked
+        a = _hold_back(a, late, earliest)
+    return a, work_out(a, steps, earliest)
+
+
+def _hold_back(a: Assessment, late: Mapping[str, Entry], earliest: int) -> Assessment:
+    def held(e: Evaluation) -> Evaluation:
+        x = late.get(e.template.id)
+        if x is None:
+            return e
+        after = ", after the foundation steps," if x.start > A.PHASE_START[e.phase] else ""
+        why = (
+            f"It passes both pillars, but started in month {x.start}{after} it would cost"
+            f" {euro(x.total_cost + x.total_risk)} against {euro(x.total_benefit)} of benefit by month"
+            f" {A.HORIZON_MONTHS.value:.0f}: it does not pay back within this plan."
+        )
+        return dataclasses.replace(e, status="caution", held_back=why)
+
+    evaluations = tuple(held(e) for e in a.evaluations)
+    recommended = selection.recommendations(evaluations, a.hits, a.profile.team_size)
+    return dataclasses.replace(a, evaluations=evaluations, recommended=recommended)
 
 
 def findings(a: Assessment, plan: Plan, tier: str) -> tuple[Finding, ...]:
@@ -130,8 +172,8 @@ def findings(a: Assessment, plan: Plan, tier: str) -> tuple[Finding, ...]:
 
 def teaser(answers: Mapping[str, object]) -> Teaser:
     """Score, band, pillars, the verdict and why, the first two findings in full and the titles of the rest."""
-    a = assess(answers)
-    plan = make_plan(a)
+    plan = make_plan(assess(answers))
+    a = plan.assessment
     shown = findings(a, plan, A.DEFAULT_TIER)
     return Teaser(
         quiz_version=a.quiz.version,
@@ -153,8 +195,8 @@ def analyse(
     call_booking_url: str | None = None,
 ) -> ReportData:
     """The whole report's data for one answer set and tier."""
-    a = assess(answers)
-    plan = make_plan(a)
+    plan = make_plan(assess(answers))
+    a = plan.assessment
     p, worked = a.profile, plan.worked
     shown = findings(a, plan, tier)
     recommendations = worked.recommendations

@@ -69,6 +69,7 @@ class Evaluation:
     phase: Horizon
     rule: NotRecommendedRule | None
     notes: tuple[str, ...]
+    held_back: str | None = None  # passes both pillars, but would not pay back within the plan: why
 
     @property
     def chosen_cost(self) -> OptionCost:

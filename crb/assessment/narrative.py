@@ -67,6 +67,8 @@ def rationale(e: Evaluation, profile: Profile) -> str:
 def _why_not(e: Evaluation, numbers: Numbers) -> tuple[str | None, str | None]:
     if e.status == "recommended":
         return None, None
+    if e.held_back is not None:
+        return e.held_back, pointing(e.template.alternative, e.template.alternative_instead, numbers)
     if e.rule is not None:
         return e.rule.why_not, pointing(e.rule.what_instead, e.rule.instead, numbers)
     running = e.chosen_cost.monthly_mid * 12

@@ -127,6 +127,17 @@ def _verdict(decision: Decision, reasons: list[str], any_recommendation: bool) -
     )
 
 
+def foundations_only(v: Verdict) -> Verdict:
+    """The verdict when, started as late as it allows, no recommendation would pay back: foundations only."""
+    return v.model_copy(
+        update={
+            "summary": "AI is not the best use of your money yet: the foundation steps come first.",
+            "plan_rule": f"The plan holds the foundation steps only: started from month {v.earliest_start}, none of"
+            " the opportunities would pay back within three years.",
+        }
+    )
+
+
 def _not_now(f: Facts) -> list[str]:
     reasons = []
     if f.score < NOT_NOW_SCORE:

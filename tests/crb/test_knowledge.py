@@ -7,7 +7,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from crb.assessment.knowledge import Cond, KnowledgeBase, Template, load_knowledge
+from crb.assessment.consistency import TEAM_PHRASES, TOOL_PHRASES
+from crb.assessment.knowledge import Cond, KnowledgeBase, Reader, Template, knowledge_for, load_knowledge
 from crb.quiz import load_quiz
 from crb.report import Category
 
@@ -121,3 +122,31 @@ def test_a_condition_has_exactly_one_kind() -> None:
         Cond.model_validate({"q": "team_size", "gte": 1, "lt": 5})
     with pytest.raises(ValueError, match="exactly one"):
         Cond.model_validate({"always": True, "q": "team_size"})
+
+
+def _texts(node: object, path: str = "") -> Iterator[tuple[str, str]]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from _texts(value, f"{path}.{key}")
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from _texts(value, f"{path}[{i}]")
+    elif isinstance(node, str):
+        yield path, node
+
+
+@pytest.mark.parametrize("solo", [False, True])
+@pytest.mark.parametrize("sensitive", [False, True])
+@pytest.mark.parametrize("tool", sorted(TOOL_PHRASES))
+def test_no_text_assumes_a_tool_or_a_team_the_reader_lacks(tool: str, sensitive: bool, solo: bool) -> None:
+    """Every text as a business without this tool (and with every other) reads it, alone or as a team."""
+    kb = knowledge_for(Reader(solo=solo, tools=frozenset(TOOL_PHRASES) - {tool}, sensitive=sensitive))
+
+    found = [
+        (path, phrase)
+        for path, text in _texts(kb.model_dump(mode="json", exclude={"tools", "sources", "products"}))
+        for phrase in TOOL_PHRASES[tool] + (TEAM_PHRASES if solo else ())
+        if phrase in text.lower()
+    ]
+
+    assert found == []

@@ -89,7 +89,8 @@ def test_recommendations_pass_both_pillars_and_rejections_explain_themselves(
     assert recommended[: len(plan)] == plan
     assert len(recommended) == len(plan) or len(plan) == max_recommendations(r.profile.team_size)
     for f in r.findings:
-        assert f.recommended == (f.customer_value >= 6 and f.business_health >= 6)
+        held_back = f.status == "caution" and "does not pay back within this plan" in (f.why_not or "")
+        assert f.recommended == (f.customer_value >= 6 and f.business_health >= 6 and not held_back)
         if f.status == "not_recommended":
             assert f.why_not and f.what_instead
     slots = {"report": 3, "report_call": 4}[tier]

@@ -20,6 +20,7 @@ from aiohttp.test_utils import TestClient
 from arq import create_pool
 from arq.connections import RedisSettings
 
+from crb import analysis
 from crb.mail import OutboxMailer, TransientMailError
 from crb.quiz import AnswerError, InvalidAnswers
 from crb.renderer_client import RenderedPdf, RendererClient, RendererError
@@ -343,6 +344,29 @@ async def test_a_report_the_renderer_refuses_fails_at_once_with_one_email(
     assert (report["status"], report["attempts"]) == ("failed", 1)  # no retries: the same data fails alike
     assert "422" in report["error"]
     assert len(outbox(settings, "report-failed")) == 1
+
+
+async def test_a_report_that_contradicts_itself_is_never_sent_and_fails_with_one_email(
+    edge: Any, clock: Clock, db: asyncpg.Connection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    analyse = analysis.analyse
+
+    def contradicting(*args: Any, **kwargs: Any) -> ReportData:
+        report = analyse(*args, **kwargs)
+        summary = report.value_summary.model_copy(update={"net_value": report.value_summary.net_value + 1})
+        return report.model_copy(update={"value_summary": summary})
+
+    monkeypatch.setattr(analysis, "analyse", contradicting)
+    client, settings = edge
+    sid, _ = await paid(client, settings)
+    await work(settings, clock)
+
+    report = await report_row(db, sid)
+    assert (report["status"], report["attempts"]) == ("failed", 1)  # the same answers contradict alike: no retry
+    assert "consistency check" in report["error"] and "net value" in report["error"]
+    assert stored_pdfs(settings) == []
+    assert len(outbox(settings, "report-failed")) == 1
+    assert outbox(settings, "report-ready") == []
 
 
 async def last_run(db: asyncpg.Connection, name: str) -> Any:

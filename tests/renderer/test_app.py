@@ -107,6 +107,19 @@ async def test_invalid_report_is_422_naming_the_field(
     assert field in error["message"]
 
 
+async def test_a_report_that_contradicts_itself_is_422_naming_the_contradiction(
+    client: Client, report_json: dict[str, Any]
+) -> None:
+    report_json["value_summary"]["risk_allowance"] += 1  # valid under the schema, but not what the items add up to
+
+    response = await client.post("/v1/reports", json=report_json, headers=AUTH)
+
+    assert response.status == 422
+    error = await error_of(response)
+    assert error["code"] == "inconsistent_report"
+    assert "risk allowance is not the sum" in error["message"]
+
+
 async def test_malformed_json_is_400(client: Client) -> None:
     for body in (b"{not json", b"\xff\xfe", b""):
         response = await client.post("/v1/reports", data=body, headers=AUTH)
