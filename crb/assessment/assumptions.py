@@ -117,9 +117,9 @@ PROBABILITY: Final[Mapping[Probability, float]] = MappingProxyType({"low": 0.10,
 PHASE_START: Final[Mapping[Horizon, int]] = MappingProxyType({"quick_win": 1, "foundation": 7, "transformation": 19})
 PHASE_NAMES: Final[Mapping[Horizon, tuple[str, str]]] = MappingProxyType(
     {
-        "quick_win": ("Quick wins", "0-6"),
-        "foundation": ("Foundation", "6-18"),
-        "transformation": ("Transformation", "18-36"),
+        "quick_win": ("Quick wins", "1-6"),
+        "foundation": ("Foundation", "7-18"),
+        "transformation": ("Transformation", "19-36"),
     }
 )
 # Months from go-live to full use, by the answer to "how much room for change" (1-5).

@@ -259,17 +259,17 @@ def _references(report: ReportData) -> Iterator[str]:
 def _answers(report: ReportData) -> Iterator[str]:
     profile = report.profile
     tools = {t.id for t in profile.tools}
-    advice = list(_advice(report))
+    advice = [(where, text.lower()) for where, text in _advice(report)]
     for tool, phrases in TOOL_PHRASES.items():
         if tool in tools:
             continue
         for where, text in advice:
-            hit = next((p for p in phrases if p in text.lower()), None)
+            hit = next((p for p in phrases if p in text), None)
             if hit:
                 yield f"{where} assumes a tool the business does not use ('{hit}')"
     if profile.team_size == 1:
         for where, text in advice:
-            hit = next((p for p in TEAM_PHRASES if p in text.lower()), None)
+            hit = next((p for p in TEAM_PHRASES if p in text), None)
             if hit:
                 yield f"{where} speaks to a team, for a business of one ('{hit}')"
     sensitive = (profile.data_sensitivity is not None and profile.data_sensitivity.id == SENSITIVE) or bool(

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from crb.assessment import assumptions as A
 from crb.assessment import plan as P
@@ -99,6 +101,17 @@ def work_out(a: Assessment, steps: Sequence[P.Prerequisite], earliest: int) -> W
     )
 
 
+def planned(answers: Mapping[str, object]) -> Plan:
+    """The plan for one validated answer set, worked out once per process: the teaser and both editions of the
+    report for the same answers share it (everything in it is immutable)."""
+    return _planned(json.dumps(answers, sort_keys=True))
+
+
+@lru_cache(maxsize=64)
+def _planned(answers: str) -> Plan:
+    return make_plan(assess(json.loads(answers)))
+
+
 def make_plan(a: Assessment) -> Plan:
     """The verdict, decided on the plan with every recommendation as early as its phase allows, then the plan
     as the verdict lets it start. A recommendation that would not pay back within the plan is held back."""
@@ -172,7 +185,7 @@ def findings(a: Assessment, plan: Plan, tier: str) -> tuple[Finding, ...]:
 
 def teaser(answers: Mapping[str, object]) -> Teaser:
     """Score, band, pillars, the verdict and why, the first two findings in full and the titles of the rest."""
-    plan = make_plan(assess(answers))
+    plan = planned(answers)
     a = plan.assessment
     shown = findings(a, plan, A.DEFAULT_TIER)
     return Teaser(
@@ -195,7 +208,7 @@ def analyse(
     call_booking_url: str | None = None,
 ) -> ReportData:
     """The whole report's data for one answer set and tier."""
-    plan = make_plan(assess(answers))
+    plan = planned(answers)
     a = plan.assessment
     p, worked = a.profile, plan.worked
     shown = findings(a, plan, tier)

@@ -14,6 +14,7 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Final
 
 from crb.assessment import assumptions as A
@@ -50,27 +51,27 @@ class Entry:
     running_at_end: float  # its share of the running cost a month once everything is live, exact
     sharing: tuple[Sharing, ...]
 
-    @property
+    @cached_property
     def cost(self) -> Series:
         return tuple(a + b for a, b in zip(self.one_off, self.running, strict=True))
 
-    @property
+    @cached_property
     def net(self) -> tuple[int, ...]:
         return tuple(b - c - r for b, c, r in zip(self.benefit, self.cost, self.risk, strict=True))
 
-    @property
+    @cached_property
     def total_cost(self) -> int:
         return sum(self.cost)
 
-    @property
+    @cached_property
     def total_risk(self) -> int:
         return sum(self.risk)
 
-    @property
+    @cached_property
     def total_benefit(self) -> int:
         return sum(self.benefit)
 
-    @property
+    @cached_property
     def total_net(self) -> int:
         return self.total_benefit - self.total_cost - self.total_risk
 

@@ -42,7 +42,9 @@ OVERVIEW: Final = (
     " opportunities save the same hour.",
     "Every opportunity is scored from 1 to 10 for Customer Value (what your customers gain) and Business Health"
     " (whether it pays and fits your readiness). It is recommended only when both are 6 or above; with one below 6"
-    " it is shown with caution, with both below 6 it is not recommended, with the reason and an alternative.",
+    " it is shown with caution, with both below 6 it is not recommended, with the reason and an alternative. One"
+    " that passes both but, started when the plan lets it, would not pay back by month 36 is held back and shown"
+    " with caution, saying why.",
     "Risks follow the NIST AI Risk Management Framework's map-measure-manage idea: each has a probability, an"
     " impact in euros and a mitigation; their expected cost (probability × impact) is part of every ROI.",
     "How the figures add up: each recommendation has one month-by-month series of cost, risk and benefit on the"
@@ -174,7 +176,7 @@ def assumptions(profile: Profile, kb: KnowledgeBase) -> tuple[Assumption, ...]:
             id="phases",
             label="Start month of each roadmap phase",
             value=", ".join(f"{A.PHASE_NAMES[k][0]} month {v}" for k, v in A.PHASE_START.items()),
-            source="Our roadmap: quick wins 0-6 months, foundation 6-18, transformation 18-36",
+            source="Our roadmap: quick wins months 1-6, foundation 7-18, transformation 19-36",
         ),
         Assumption(
             id="findings_per_tier",

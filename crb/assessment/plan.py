@@ -37,9 +37,9 @@ from crb.report import (
 )
 
 PERIODS: Final[tuple[tuple[PeriodId, str, str, int, int], ...]] = (
-    ("short", "Short term", "0-6", 1, 6),
-    ("mid", "Mid term", "6-18", 7, 18),
-    ("long", "Long term", "18-36", 19, 36),
+    ("short", "Short term", "1-6", 1, 6),
+    ("mid", "Mid term", "7-18", 7, 18),
+    ("long", "Long term", "19-36", 19, 36),
 )
 
 

@@ -1,4 +1,4 @@
-"""One recommendation's economics: adoption ramp, ROI with its cap, payback and the three-period table."""
+"""One opportunity's economics on its own: adoption ramp, ROI with its cap."""
 
 # The worked numbers use × and − as written by hand.
 # ruff: noqa: RUF003
@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from crb.assessment.economics import adoption, cap_factor, evaluate, payback, periods, roi_percent, table_roi
+from crb.assessment.economics import adoption, cap_factor, evaluate, roi_percent
 
 WEEKS_3_MONTHS = 13  # 13 weeks / (52 / 12) = exactly 3 months to go-live
 
@@ -44,20 +44,6 @@ def test_the_cap_brings_roi_down_to_500_percent(benefit: float, factor: float) -
     assert roi_percent(benefit * factor, 400, 100) <= 500 + 1e-9
 
 
-@pytest.mark.parametrize(
-    ("net", "months"),
-    [
-        ([-100, 50, 50, 50], 3.0),  # cumulative −100, −50, 0
-        ([-100, 40, 80], 2.75),  # −60 left at the end of month 2, recovered in 60 / 80 of month 3
-        ([-100, -10, 20], None),
-        ([50, 50], 0.0),
-        ([0, 0], None),
-    ],
-)
-def test_payback(net: list[float], months: float | None) -> None:
-    assert payback(net) == months
-
-
 def test_a_worked_example() -> None:
     # €1,000 a month at full use, €2,000 once, €100 a month, €360 of expected risk, live after 3 months, 4-month ramp
     econ = evaluate(1000, 2000, 100, 360, WEEKS_3_MONTHS, 4)
@@ -66,16 +52,9 @@ def test_a_worked_example() -> None:
     assert econ.total_benefit == pytest.approx(31_000)  # 125 + 375 + 625 + 875 + 29 × 1,000
     assert sum(econ.cost) == pytest.approx(5_600)  # 2,000 + 36 × 100
     assert econ.risk[0] == pytest.approx(10)
-    assert econ.roi_percent == pytest.approx(100 * (31_000 - 5_960) / 5_960)  # 420.1 %
+    assert econ.uncapped_roi_percent == pytest.approx(100 * (31_000 - 5_960) / 5_960)  # 420.1 %
     assert econ.cap_factor == 1.0
-    # cumulative net after month 7 is −770 and month 8 nets 1,000 − 110 = 890
-    assert econ.payback_months == pytest.approx(7 + 770 / 890)
-
-    short, mid, long = periods(econ)
-    assert (short.cost, short.risk, short.benefit, short.net) == (2_600, 60, 1_125, -1_535)
-    assert (mid.cost, mid.risk, mid.benefit, mid.net) == (1_200, 120, 11_875, 10_555)
-    assert (long.cost, long.risk, long.benefit, long.net) == (1_800, 180, 18_000, 16_020)
-    assert table_roi((short, mid, long)) == 420.1
+    assert sum(econ.net) == pytest.approx(31_000 - 5_600 - 360)
 
 
 def test_an_implausible_roi_is_capped_and_says_so() -> None:
@@ -83,20 +62,12 @@ def test_an_implausible_roi_is_capped_and_says_so() -> None:
 
     assert econ.uncapped_roi_percent == pytest.approx(100 * (310_000 - 5_960) / 5_960)
     assert econ.cap_factor == pytest.approx(6 * 5_960 / 310_000)
-    assert econ.roi_percent == 500
+    assert roi_percent(econ.total_benefit, sum(econ.cost), sum(econ.risk)) == pytest.approx(500)
     assert econ.total_benefit == pytest.approx(35_760)
 
 
-def test_a_payback_under_a_month_is_shown_as_one() -> None:
-    # nothing to pay: the first month's benefit covers its (zero) outlay at once
-    econ = evaluate(1000, 0, 0, 0, 1, 2)
-
-    assert econ.payback_floored
-    assert econ.payback_months == 1
-
-
-def test_no_benefit_never_pays_back() -> None:
+def test_no_benefit_loses_everything_spent() -> None:
     econ = evaluate(0, 500, 20, 36, 1, 2)
 
-    assert econ.payback_months is None
-    assert econ.roi_percent == -100
+    assert econ.total_benefit == 0
+    assert econ.uncapped_roi_percent == -100

@@ -98,7 +98,7 @@ def test_the_roadmap_holds_every_recommendation_once_in_its_phase() -> None:
         assert all(
             r_.phase == phase.id for r_ in r.recommendations if r_.id in {i.recommendation_id for i in phase.items}
         )
-    assert [p.months for p in r.roadmap] == ["0-6", "6-18", "18-36"]
+    assert [p.months for p in r.roadmap] == ["1-6", "7-18", "19-36"]
 
 
 def test_the_methodology_names_the_hourly_cost_and_where_it_came_from() -> None:
