@@ -9,13 +9,11 @@ from dataclasses import dataclass
 
 import asyncpg
 
-from crb import outbox
+from crb import lifecycle, outbox
 from crb.db import Connection
-from crb.sessions import OPEN_FOR_CHECKOUT
 
 log = logging.getLogger(__name__)
 
-REFUNDABLE = ("paid", "generating", "delivered", "failed")
 # Outcomes of a payment we took but cannot deliver for: it is refunded in full (`_FULFIL` queues the job).
 UNDELIVERABLE = ("duplicate_payment", "paid_after_expiry")
 CHECKOUT_PROBLEMS = ("awaiting_payment", "expired", "async_payment_failed", "payment_failed")
@@ -62,6 +60,7 @@ def report_job(report_id: uuid.UUID) -> outbox.Job:
 # nothing. An event stored before changes nothing at all. A refund that arrived before the payment it
 # refunds is applied at once: a full one means no report and no payment confirmation, only the refund's;
 # a partial one keeps the report. The outcome of each row comes back in the batch's order.
+# This is `crb.lifecycle`'s "pay" move ($12 holds its origins), the one not written there: it moves a batch.
 _FULFIL = """
 with batch as (
     select * from unnest($1::uuid[], $2::text[], $3::text[], $4::int[], $5::text[], $6::uuid[],
@@ -167,7 +166,7 @@ def _fulfil_args(batch: Sequence[Payment]) -> list[object]:
     job_ids, functions, args = outbox.columns(tuple(job for _, _, job in job_rows))
     return [
         *columns,
-        list(OPEN_FOR_CHECKOUT),
+        list(lifecycle.MOVES["pay"].origins),
         [session_id for session_id, _, _ in job_rows],
         [status for _, status, _ in job_rows],
         job_ids,
@@ -246,7 +245,7 @@ async def record_checkout_problem(
         " where id = $1 and status = any($3::text[]) and ($4::text is null or stripe_checkout_session_id = $4)",
         session_id,
         problem,
-        list(OPEN_FOR_CHECKOUT),
+        list(lifecycle.OPEN_FOR_CHECKOUT),
         checkout_id,
     )
     return bool(result == "UPDATE 1")
@@ -261,7 +260,7 @@ async def record_refund(conn: Connection, refund: Refund) -> str:
         row = await conn.fetchrow(
             "select id, status, stripe_payment_intent_id from quiz_sessions where id = $1", refund.session_id
         )
-        if row is not None and row["status"] in OPEN_FOR_CHECKOUT:
+        if row is not None and row["status"] in lifecycle.OPEN_FOR_CHECKOUT:
             return "refund_before_payment"  # kept in stripe_events; fulfil() applies it when the payment lands
         if row is not None and row["stripe_payment_intent_id"] not in (None, refund.payment_intent_id):
             return "refund_of_other_payment"  # e.g. a duplicate payment refunded: the one that counts stands
@@ -279,12 +278,7 @@ async def _apply_refund(conn: Connection, session_id: uuid.UUID, refund: Refund)
     # Stripe's amount_refunded is cumulative: take the largest seen, so late or repeated events never undo.
     amount = max(row["refund_amount"], refund.amount_refunded)
     full = amount >= (row["amount_total"] or refund.amount)
-    if full and row["status"] in REFUNDABLE:
-        await conn.execute(
-            "update quiz_sessions set status = 'refunded', refund_amount = $2, updated_at = now() where id = $1",
-            session_id,
-            amount,
-        )
+    if full and await lifecycle.refund(conn, session_id, amount):
         await outbox.add(conn, email_job(session_id, "refund_confirmation"))
         return "refunded"
     await conn.execute(

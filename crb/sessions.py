@@ -1,4 +1,5 @@
-"""Quiz sessions in Postgres: creation, token checks, answers, completion and checkout, each a forward-only step."""
+"""Quiz sessions in Postgres: creation, token checks, answers, the open checkout, erasure. Status moves are
+`crb.lifecycle`'s."""
 
 from __future__ import annotations
 
@@ -8,14 +9,11 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from crb import signing
+from crb import lifecycle, signing
 from crb.db import Connection
 from crb.errors import Conflict, NotFound, Unauthorized
 
-OPEN_FOR_ANSWERS = ("in_progress",)
-OPEN_FOR_CHECKOUT = ("completed", "checkout")
 CHECKOUT_REUSE_MARGIN = dt.timedelta(minutes=5)  # too close to expiry: start a fresh one
-PAID_STATES = ("paid", "generating", "delivered", "failed", "refunded")
 
 
 @dataclass(frozen=True)
@@ -63,7 +61,7 @@ async def answers_for_update(conn: Connection, session_id: uuid.UUID) -> tuple[d
     row = await conn.fetchrow(
         "select answers, confirmations from quiz_sessions where id = $1 and status = any($2::text[]) for update",
         session_id,
-        list(OPEN_FOR_ANSWERS),
+        list(lifecycle.OPEN_FOR_ANSWERS),
     )
     if row is None:
         raise Conflict("this quiz is already complete; its answers can no longer change", code="quiz_complete")
@@ -87,55 +85,13 @@ async def save_answers(
         " where id = $1 and status = any($3::text[]) returning answers",
         session_id,
         answers,
-        list(OPEN_FOR_ANSWERS),
+        list(lifecycle.OPEN_FOR_ANSWERS),
         cleared or [],
         confirmations,
     )
     if merged is None:
         raise Conflict("this quiz is already complete; its answers can no longer change", code="quiz_complete")
     return dict(merged)
-
-
-async def complete(conn: Connection, session_id: uuid.UUID, teaser: dict[str, Any], company_name: str | None) -> None:
-    """Mark the quiz complete with its teaser; completing twice is harmless."""
-    await conn.execute(
-        "update quiz_sessions set status = 'completed', teaser = $2, company_name = $3,"
-        " completed_at = now(), updated_at = now() where id = $1 and status = 'in_progress'",
-        session_id,
-        teaser,
-        company_name,
-    )
-
-
-async def start_checkout(
-    conn: Connection,
-    session_id: uuid.UUID,
-    *,
-    email: str,
-    tier: str,
-    amount: int,
-    currency: str,
-    checkout_id: str,
-    url: str,
-    expires_at: dt.datetime,
-) -> bool:
-    """Record a new Checkout Session; False when the session is no longer open for checkout."""
-    result = await conn.execute(
-        "update quiz_sessions set status = 'checkout', email = $2, tier = $3, amount_total = $4, currency = $5,"
-        " stripe_checkout_session_id = $6, stripe_checkout_url = $7, checkout_expires_at = $8,"
-        " checkout_started_at = now(), last_checkout_event = null, last_checkout_event_at = null,"
-        " updated_at = now() where id = $1 and status = any($9::text[])",
-        session_id,
-        email,
-        tier,
-        amount,
-        currency,
-        checkout_id,
-        url,
-        expires_at,
-        list(OPEN_FOR_CHECKOUT),
-    )
-    return bool(result == "UPDATE 1")
 
 
 def open_checkout(row: Any, *, email: str, tier: str, now: dt.datetime) -> str | None:
@@ -171,7 +127,6 @@ STRIPE_PERSONAL_FIELDS = (
     "last_payment_error",  # its payment method carries billing details
     "charges",  # older API versions embed whole charges in a payment intent
 )
-EXPIRE_ON_ERASE = ("in_progress", "completed", "checkout")  # unpaid: nothing left to fulfil
 
 
 async def erase(conn: Connection, session_id: uuid.UUID, now: dt.datetime | None = None) -> list[str]:
@@ -197,12 +152,12 @@ async def erase(conn: Connection, session_id: uuid.UUID, now: dt.datetime | None
 
 
 async def _erase_session(conn: Connection, session_id: uuid.UUID, now: dt.datetime | None) -> None:
+    await lifecycle.expire(conn, session_id)  # an unpaid one; a paid one keeps its status
     await conn.execute(
         "update quiz_sessions set answers = '{}'::jsonb, confirmations = '{}'::jsonb, teaser = null, email = null,"
-        " company_name = null, stripe_checkout_url = null, erased_at = coalesce(erased_at, $3, now()),"
-        " updated_at = now(), status = case when status = any($2::text[]) then 'expired' else status end where id = $1",
+        " company_name = null, stripe_checkout_url = null, erased_at = coalesce(erased_at, $2, now()),"
+        " updated_at = now() where id = $1",
         session_id,
-        list(EXPIRE_ON_ERASE),
         now,
     )
 

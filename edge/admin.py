@@ -10,14 +10,12 @@ from typing import Any
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from crb import figures, sessions
+from crb import figures, lifecycle, sessions
 from crb.errors import Conflict, NotFound, Unauthorized
 from crb.fulfilment import queue_report
 from crb.schedule import SCHEDULE, scheduled
 from edge.auth import bearer
 from edge.keys import ARQ, POOL, RELAY, SETTINGS
-
-REGENERABLE = ("failed", "delivered")
 
 
 @web.middleware
@@ -86,16 +84,14 @@ async def regenerate(request: web.Request) -> web.Response:
         row = await conn.fetchrow("select status, erased_at from quiz_sessions where id = $1 for update", session_id)
         if row is None:
             raise NotFound("no such session", field="id")
-        if row["status"] not in REGENERABLE or row["erased_at"] is not None:
+        if not lifecycle.can("regenerate", row["status"]) or row["erased_at"] is not None:
             raise Conflict(f"only a failed or delivered session can be regenerated; this one is {row['status']}")
         await conn.execute(
             "update reports set status = 'superseded', updated_at = now()"
             " where session_id = $1 and status <> 'superseded'",
             session_id,
         )
-        await conn.execute(
-            "update quiz_sessions set status = 'generating', updated_at = now() where id = $1", session_id
-        )
+        await lifecycle.regenerate(conn, session_id)
         report_id = await queue_report(conn, session_id)
     request.app[RELAY].nudge()
     return web.json_response({"session_id": str(session_id), "report_id": str(report_id)}, status=202)

@@ -10,7 +10,7 @@ from typing import Any
 
 from aiohttp import web
 
-from crb import sessions
+from crb import lifecycle, sessions
 from crb.errors import Conflict, Unprocessable
 from crb.fulfilment import PaidCheckout, fulfil
 from crb.payments import CheckoutRequest
@@ -35,7 +35,7 @@ async def start_checkout(request: web.Request) -> web.Response:
         raise Unprocessable(f"unknown tier; choose one of {[t.id for t in settings.tiers]}", field="tier")
     if row["status"] == "in_progress":
         raise Unprocessable("complete the quiz before checking out", code="quiz_incomplete")
-    if row["status"] not in sessions.OPEN_FOR_CHECKOUT:
+    if row["status"] not in lifecycle.OPEN_FOR_CHECKOUT:
         raise Conflict(f"this session is already {row['status']}", code="already_paid")
     if row["last_checkout_event"] == "awaiting_payment":
         raise Conflict(PAYMENT_PENDING, code="payment_pending")
@@ -59,7 +59,7 @@ async def start_checkout(request: web.Request) -> web.Response:
         )
     )
     async with request.app[POOL].acquire() as conn:
-        started = await sessions.start_checkout(
+        started = await lifecycle.start_checkout(
             conn,
             sid,
             email=email,

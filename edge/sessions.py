@@ -9,7 +9,7 @@ from typing import Any
 
 from aiohttp import web
 
-from crb import analysis, links, sessions
+from crb import analysis, lifecycle, links, sessions
 from crb.errors import Conflict, ServiceUnavailable, Unprocessable, UpstreamError
 from crb.quiz import Quiz, load_quiz, validate_answers
 from crb.quiz import confirmation as confirming
@@ -105,7 +105,7 @@ async def complete(request: web.Request) -> web.Response:
             raise Conflict(
                 "the answers changed while the quiz was completing; complete it again", code="answers_changed"
             )
-        await sessions.complete(conn, row["id"], teaser, str(answers.get("company_name") or "") or None)
+        await lifecycle.complete(conn, row["id"], teaser, str(answers.get("company_name") or "") or None)
         stored = await sessions.get(conn, row["id"])
     return web.json_response(stored["teaser"])
 
@@ -127,7 +127,7 @@ async def report_state(request: web.Request, session_id: uuid.UUID) -> dict[str,
     if report is None:
         return {"status": "none"}
     state: dict[str, Any] = {"status": report["status"]}
-    revoked = report["session_status"] in ("refunded", "expired") or report["erased_at"] is not None
+    revoked = report["session_status"] in lifecycle.NOT_ENTITLED or report["erased_at"] is not None
     if report["status"] == "ready" and not revoked:
         state["download_url"] = links.download_url(settings, report["id"])
     return state

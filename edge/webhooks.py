@@ -24,7 +24,7 @@ from crb.fulfilment import (
     record_checkout_problem,
     record_refund,
 )
-from crb.sessions import OPEN_FOR_CHECKOUT
+from crb.lifecycle import OPEN_FOR_CHECKOUT
 from crb.settings import Settings
 from crb.stripe_events import (
     CheckoutSessionObject,

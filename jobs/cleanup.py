@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from crb import sessions
+from crb import lifecycle, sessions
 from crb.schedule import (
     AWAITING_PAYMENT_DAYS,
     JOB_RUNS_KEEP_DAYS,
@@ -17,7 +17,6 @@ from jobs.context import Deps
 from jobs.runs import recorded
 
 BATCH = 500
-UNPAID = ("in_progress", "completed", "checkout")
 
 
 @recorded("storage-cleanup")
@@ -73,7 +72,7 @@ async def quiz_cleanup(d: Deps) -> dict[str, Any]:
             " for update skip locked",
             now - dt.timedelta(days=UNPAID_SESSION_DAYS),
             now - dt.timedelta(days=AWAITING_PAYMENT_DAYS),
-            list(UNPAID),
+            list(lifecycle.UNPAID),
         )
         for row in rows:  # the same erasure as the customer's own request, Stripe events and emails included
             await sessions.erase(conn, row["id"], now=now)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from crb import emails, outbox
+from crb import emails, lifecycle, outbox
 from crb.fulfilment import email_job, queue_report, report_job
 from crb.schedule import (
     EMAIL_FAILED_RETRY_MINUTES,
@@ -20,7 +20,7 @@ from jobs.runs import recorded
 
 # Each state a customer must have been told about, and the email that tells them.
 EXPECTED_EMAILS = (
-    (("paid", "generating", "delivered", "failed"), "payment_confirmation"),
+    (lifecycle.REFUNDABLE, "payment_confirmation"),  # paid, and not refunded
     (("delivered",), "report_ready"),
     (("failed",), "report_failed"),
     (("refunded",), "refund_confirmation"),

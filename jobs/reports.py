@@ -10,7 +10,7 @@ from typing import Any
 import asyncpg
 from arq import Retry
 
-from crb import outbox
+from crb import lifecycle, outbox
 from crb.analysis import ReportInconsistent
 from crb.db import Connection
 from crb.fulfilment import email_job
@@ -27,8 +27,6 @@ BACKOFF_S = (5, 30, 120, 600)  # before tries 2, 3, 4 and 5: about 13 minutes in
 # only the count kept on the report stops one that can never be made (or that kills its worker) for good.
 MAX_ATTEMPTS = 3 * MAX_TRIES
 LIVE = ("pending", "generating")  # a report still to be made; any other status is final for this job
-NOT_ENTITLED = ("refunded", "expired")
-ENTITLED = ("paid", "generating")  # the session statuses a finished report is delivered from
 # Worth another try: the renderer, storage or the database was down, busy or slow. Anything else (a bug,
 # answers the engine refuses) would fail the same way again, so it is final at once.
 TRANSIENT = (
@@ -58,7 +56,7 @@ async def generate_report(ctx: dict[str, Any], report_id: str) -> str:
     )
     if row is None or row["report_status"] not in LIVE:
         return f"nothing to do ({row['report_status'] if row else 'no such report'})"
-    if row["status"] in NOT_ENTITLED or row["erased_at"] is not None:
+    if row["status"] in lifecycle.NOT_ENTITLED or row["erased_at"] is not None:
         return await _not_needed(d, rid, row["id"], _why_not(row))
     attempts = await _claim(d, rid, row["id"])
     if attempts is None:
@@ -99,10 +97,7 @@ async def _claim(d: Deps, rid: uuid.UUID, sid: uuid.UUID) -> int | None:
             rid,
         )
         if attempts is not None:
-            await conn.execute(
-                "update quiz_sessions set status = 'generating', updated_at = now() where id = $1 and status = 'paid'",
-                sid,
-            )
+            await lifecycle.start_generating(conn, sid)
     return attempts
 
 
@@ -115,12 +110,10 @@ async def _build(d: Deps, rid: uuid.UUID, session: Any) -> str:
         current = await conn.fetchrow(
             "select status, erased_at from quiz_sessions where id = $1 for update", session["id"]
         )
-        entitled = current["status"] in ENTITLED and current["erased_at"] is None
+        entitled = lifecycle.can("deliver", current["status"]) and current["erased_at"] is None
         ready = entitled and await _mark_ready(conn, rid, path, pdf, pages, d)
         if ready:
-            await conn.execute(
-                "update quiz_sessions set status = 'delivered', updated_at = now() where id = $1", session["id"]
-            )
+            await lifecycle.deliver(conn, session["id"])
             # Only now, with the report stored and marked ready, may the customer be told it is ready.
             await outbox.add(conn, email_job(session["id"], "report_ready"))
     if not ready:  # refunded or erased while it rendered, or finished by another run
@@ -189,11 +182,7 @@ async def give_up(d: Deps, rid: uuid.UUID, sid: uuid.UUID, error: str) -> str:
             rid,
             error[:2000],
         )
-        failed = report is not None and await conn.fetchval(
-            "update quiz_sessions set status = 'failed', updated_at = now()"
-            " where id = $1 and status in ('paid', 'generating') returning id",
-            sid,
-        )
+        failed = report is not None and await lifecycle.fail(conn, sid)
         if failed:
             await outbox.add(conn, email_job(sid, "report_failed"))
     if report is None:

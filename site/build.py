@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 
 from sample_report import SAMPLE_ANSWERS, SampleReport, make_sample  # noqa: E402
 
-from crb import schedule  # noqa: E402
+from crb import lifecycle, schedule  # noqa: E402
 from crb.quiz import Quiz, load_quiz  # noqa: E402
 from crb.settings import Settings, Tier  # noqa: E402
 
@@ -186,6 +186,7 @@ def _context(
         "minutes": max(3, round(len(questions) * 0.25)),
         "tiers": [tier_view(t) for t in settings.tiers],
         "api_base": api_base,
+        "paid_states": " ".join(lifecycle.PAID),  # the script's copy, from the one definition
         "connect_src": " ".join(filter(None, ["'self'", _origin(api_base)])),
         "assets": assets,
         "sample": sample,

@@ -10,7 +10,8 @@
   const $$ = (sel, root = document) => Array.from(root.querySelectorAll(sel));
   const API = ($('meta[name="crb-api"]')?.content || "").replace(/\/+$/, "");
   const params = new URLSearchParams(location.search);
-  const PAID = ["paid", "generating", "delivered", "failed", "refunded"];
+  // The paid statuses, written into every page by the build from crb/lifecycle.py.
+  const PAID = ($('meta[name="crb-paid"]')?.content || "").split(" ").filter(Boolean);
   const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
 
   /* ---- the session kept in this browser ---- */
