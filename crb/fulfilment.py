@@ -14,7 +14,7 @@ from crb.db import Connection
 
 log = logging.getLogger(__name__)
 
-# Outcomes of a payment we took but cannot deliver for: it is refunded in full (`_FULFIL` queues the job).
+# Outcomes of a payment we took but cannot deliver for: it is refunded in full (`lifecycle.PAY_BATCH` queues the job).
 UNDELIVERABLE = ("duplicate_payment", "paid_after_expiry")
 CHECKOUT_PROBLEMS = ("awaiting_payment", "expired", "async_payment_failed", "payment_failed")
 
@@ -53,82 +53,6 @@ def report_job(report_id: uuid.UUID) -> outbox.Job:
     return outbox.Job("generate_report", report_job_id(report_id), (str(report_id),))
 
 
-# One statement, atomic without a transaction of its own, for a batch of payments (a round trip counts:
-# webhooks arrive in bursts). Each session appears at most once per batch. Sessions are locked in id
-# order, so two batches never deadlock; the conditional update then means that of any number of
-# concurrent calls for a session exactly one finds it still open for checkout, and the others change
-# nothing. An event stored before changes nothing at all. A refund that arrived before the payment it
-# refunds is applied at once: a full one means no report and no payment confirmation, only the refund's;
-# a partial one keeps the report. The outcome of each row comes back in the batch's order.
-# This is `crb.lifecycle`'s "pay" move ($12 holds its origins), the one not written there: it moves a batch.
-_FULFIL = """
-with batch as (
-    select * from unnest($1::uuid[], $2::text[], $3::text[], $4::int[], $5::text[], $6::uuid[],
-                         $7::text[], $8::text[], $9::boolean[], $10::text[], $11::bigint[])
-        with ordinality as b(session_id, checkout_id, payment_intent_id, amount_total, currency, report_id,
-                             event_id, event_type, livemode, payload, created, n)
-), seen as (  -- every lookup goes by key from the batch's own ids: the cost never grows with the tables
-    select id from stripe_events where id = any($7::text[])
-), fresh as (
-    select * from batch where event_id is null or event_id not in (select id from seen)
-), sessions as (
-    select id, status, stripe_payment_intent_id from quiz_sessions where id = any($1::uuid[])
-), locked as (  -- the batch's sessions, in id order; the update below checks their status
-    select id from quiz_sessions where id = any($1::uuid[]) order by id for update
-), early_refund as (
-    select payload -> 'data' -> 'object' ->> 'payment_intent' as payment_intent_id,
-           max((payload -> 'data' -> 'object' ->> 'amount_refunded')::int) as refunded,
-           max((payload -> 'data' -> 'object' ->> 'amount')::int) as charged
-    from stripe_events
-    where type = 'charge.refunded' and payload -> 'data' -> 'object' ->> 'payment_intent' = any($3::text[])
-    group by 1
-), paid as (
-    update quiz_sessions s set
-        status = case when r.refunded >= coalesce(nullif(f.amount_total, 0), r.charged) then 'refunded' else 'paid' end,
-        refund_amount = coalesce(r.refunded, 0), paid_at = now(), updated_at = now(),
-        stripe_checkout_session_id = f.checkout_id, stripe_payment_intent_id = f.payment_intent_id,
-        amount_total = f.amount_total, currency = f.currency, last_checkout_event = null, last_checkout_event_at = null
-    from fresh f join locked l on l.id = f.session_id
-        left join early_refund r on r.payment_intent_id = f.payment_intent_id
-    where s.id = f.session_id and s.status = any($12::text[])
-    returning s.id, s.status, f.report_id
-), report as (
-    insert into reports (id, session_id, version, status)
-    select report_id, id, 1, 'pending' from paid where status = 'paid'
-), jobs as (
-    insert into job_outbox (job_id, function, args)
-    select j.job_id, j.function, j.args::jsonb
-    from unnest($13::uuid[], $14::text[], $15::text[], $16::text[], $17::text[])
-        as j(session_id, when_status, job_id, function, args)
-    join paid p on p.id = j.session_id and p.status = j.when_status
-    on conflict (job_id) do nothing
-), outcome as (
-    select f.n, f.event_id, s.id as session_id,
-        case when f.session_id in (select id from paid) then 'fulfilled'
-             when s.id is null then 'unknown_session'
-             when s.status = 'expired' then 'paid_after_expiry'
-             when s.status <> all($12::text[]) and s.status <> 'in_progress'
-                  and s.stripe_payment_intent_id is distinct from f.payment_intent_id then 'duplicate_payment'
-             else 'already_fulfilled' end as outcome
-    from fresh f left join sessions s on s.id = f.session_id
-), refunds as (  -- a payment we took but cannot deliver for goes back (jobs/refunds.py), once per payment
-    insert into job_outbox (job_id, function, args)
-    select 'refund:' || f.payment_intent_id, 'refund_payment',
-           jsonb_build_array(f.payment_intent_id, o.outcome, f.event_id)
-    from outcome o join fresh f on f.n = o.n
-    where o.outcome in ('duplicate_payment', 'paid_after_expiry')
-      and f.payment_intent_id is not null and f.event_id is not null
-    on conflict (job_id) do nothing
-), event as (
-    insert into stripe_events (id, type, livemode, outcome, session_id, payload, created_at)
-    select f.event_id, f.event_type, f.livemode, o.outcome, o.session_id, f.payload::jsonb, to_timestamp(f.created)
-    from fresh f join outcome o on o.n = f.n
-    where f.event_id is not null
-)
-select coalesce(o.outcome, 'duplicate') as outcome from batch b left join outcome o on o.n = b.n order by b.n
-"""
-
-
 @dataclass(frozen=True)
 class StoredEvent:
     """A verified Stripe event as `stripe_events` keeps it."""
@@ -143,7 +67,7 @@ class StoredEvent:
 Payment = tuple[PaidCheckout, StoredEvent | None]  # a payment, and the event that brought it (if any)
 
 
-def _fulfil_args(batch: Sequence[Payment]) -> list[object]:
+def _fulfil_args(batch: Sequence[Payment]) -> tuple[list[list[object]], list[list[object]]]:
     columns: list[list[object]] = [[] for _ in range(11)]
     job_rows: list[tuple[uuid.UUID, str, outbox.Job]] = []
     for paid, event in batch:
@@ -164,15 +88,14 @@ def _fulfil_args(batch: Sequence[Payment]) -> list[object]:
             (paid.session_id, "refunded", email_job(paid.session_id, "refund_confirmation")),
         ]
     job_ids, functions, args = outbox.columns(tuple(job for _, _, job in job_rows))
-    return [
-        *columns,
-        list(lifecycle.MOVES["pay"].origins),
+    jobs: list[list[object]] = [
         [session_id for session_id, _, _ in job_rows],
         [status for _, status, _ in job_rows],
-        job_ids,
-        functions,
-        args,
+        list(job_ids),
+        list(functions),
+        list(args),
     ]
+    return columns, jobs
 
 
 def _rounds(payments: Sequence[Payment]) -> list[list[int]]:
@@ -194,14 +117,13 @@ async def fulfil_many(conn: Connection, payments: Sequence[Payment]) -> list[str
     'already_fulfilled' when that payment was applied before, 'unknown_session', 'duplicate' for an event
     stored before, or one of UNDELIVERABLE: a second payment for a paid session ('duplicate_payment', e.g.
     an older checkout paid in another tab) or a payment for a session that expired meanwhile.
-    Any number of calls, in any order, at the same time, fulfil once (see `_FULFIL`).
+    Any number of calls, in any order, at the same time, fulfil once (see `crb.lifecycle.PAY_BATCH`).
     """
     outcomes = [""] * len(payments)
     for positions in _rounds(payments):
         batch = [payments[i] for i in positions]
         try:
-            rows = await conn.fetch(_FULFIL, *_fulfil_args(batch))
-            results = [str(r["outcome"]) for r in rows]
+            results = await lifecycle.pay_batch(conn, *_fulfil_args(batch))
         except asyncpg.UniqueViolationError as e:
             if e.constraint_name != "stripe_events_pkey":
                 raise
