@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -10,6 +12,15 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 REPORT_SCHEMA_VERSION: Final = 3
 
 Category = Literal["efficiency", "growth", "risk", "compliance", "customer_experience"]
+CATEGORY_LABELS: Final[Mapping[Category, str]] = MappingProxyType(
+    {
+        "efficiency": "Efficiency",
+        "growth": "Growth",
+        "risk": "Risk",
+        "compliance": "Compliance",
+        "customer_experience": "Customer experience",
+    }
+)
 Status = Literal["recommended", "caution", "not_recommended"]
 Confidence = Literal["high", "medium", "low"]
 Horizon = Literal["quick_win", "foundation", "transformation"]

@@ -16,7 +16,7 @@ from matplotlib.patches import Circle, Polygon, Wedge
 from matplotlib.textpath import text_to_path
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from crb.report import ReportData
+from crb.report import CATEGORY_LABELS, ReportData
 
 if TYPE_CHECKING:
     from matplotlib.typing import RcKeyType
@@ -42,13 +42,6 @@ GAP_PT = 4.0
 LINE_GAP_PT = 7.0
 DASHED = (0, (3, 2))
 
-CATEGORY_NAMES = {
-    "efficiency": "Efficiency",
-    "growth": "Growth",
-    "risk": "Risk",
-    "compliance": "Compliance",
-    "customer_experience": "Customer experience",
-}
 STATUSES = (
     ("recommended", "Recommended", GOOD),
     ("caution", "Caution", CAUTION),
@@ -262,7 +255,7 @@ def roi_comparison(report: ReportData) -> Figure:
 
 def findings_breakdown(report: ReportData) -> Figure:
     """Findings per category, stacked by status: recommended, caution, not recommended."""
-    categories = [c for c in CATEGORY_NAMES if any(f.category == c for f in report.findings)]
+    categories = [c for c in CATEGORY_LABELS if any(f.category == c for f in report.findings)]
     fig = Figure(figsize=(6.6, 0.4 * max(len(categories), 1) + 0.55))
     fig.subplots_adjust(left=0.25, right=0.97, top=1 - 0.1 / fig.get_figheight(), bottom=0.4 / fig.get_figheight())
     ax = fig.add_subplot()
@@ -277,7 +270,7 @@ def findings_breakdown(report: ReportData) -> Figure:
         left = [a + b for a, b in zip(left, counts, strict=True)]
     for y, total in zip(positions, left, strict=True):
         ax.text(total + 0.08, y, str(total), va="center", fontsize=8, color=INK)
-    _row_labels(ax, positions, [CATEGORY_NAMES[c] for c in categories], fontsize=9)
+    _row_labels(ax, positions, [CATEGORY_LABELS[c] for c in categories], fontsize=9)
     ax.set_xlim(0, max([*left, 1]) + 0.5)
     ax.set_ylim(-0.5, max(len(categories), 1) - 0.5)
     _key(fig, 0.05 / fig.get_figheight(), [(label, colour) for _, label, colour in STATUSES])

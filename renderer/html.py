@@ -12,7 +12,7 @@ from pathlib import Path
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
-from crb.report import EuroRange, ReportData
+from crb.report import CATEGORY_LABELS, EuroRange, ReportData
 
 TEMPLATE = "report.html"
 
@@ -50,7 +50,7 @@ def _environment() -> Environment:
     env.filters["months"] = months
     env.filters["roi"] = roi
     env.filters["euro_range"] = euro_range
-    env.filters["category"] = _CATEGORIES.get
+    env.filters["category"] = CATEGORY_LABELS.get
     env.filters["phase"] = _PHASES.get
     env.filters["option_kind"] = _OPTION_KINDS.get
     return env
@@ -149,13 +149,6 @@ def pct(share: float) -> str:
     return f"{share * 100:.0f} %"
 
 
-_CATEGORIES = {
-    "efficiency": "Efficiency",
-    "growth": "Growth",
-    "risk": "Risk",
-    "compliance": "Compliance",
-    "customer_experience": "Customer experience",
-}
 _PHASES = {"quick_win": "Quick win", "foundation": "Foundation", "transformation": "Transformation"}
 _OPTION_KINDS = {"off_the_shelf": "Off-the-shelf", "best_in_class": "Best-in-class", "custom": "Custom build"}
 

@@ -13,7 +13,6 @@ _STARTXREF = re.compile(rb"startxref\s+(\d+)\s+%%EOF\s*$")
 _TRAILER = re.compile(rb"trailer\s*<<(.*?)>>\s*startxref", re.S)
 _SIZE = re.compile(rb"/Size\s+(\d+)")
 _ROOT = re.compile(rb"/Root\s+(\d+\s+\d+\s+R)")
-_INFO = re.compile(rb"/Info\s+(\d+)\s+(\d+)\s+R")
 _CREATION_DATE = re.compile(rb"/CreationDate\s*(\([^)]*\))")
 
 

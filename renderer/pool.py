@@ -71,7 +71,7 @@ class Printer:
     """Prints HTML to PDF on a pool of warm pages of one Chromium, at most one job per page at a time.
 
     Pooled pages have JavaScript off and are reused across jobs (several times faster than a fresh
-    context per job; see /work/shared/research/engineering-facts.md); a job that asks for JavaScript
+    context per job: see the README's benchmark figures); a job that asks for JavaScript
     gets a fresh context of its own, closed afterwards, because scripts can leave timers and globals
     behind. Pages are given back in the background (reset, or replaced every N jobs or after a
     failure), so a response never waits for it.

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from crb.settings import Settings
+from renderer.browser import CHROMIUM_ARGS
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE_ANSWERS = REPO / "examples" / "answers" / "marketing-agency.json"
@@ -226,16 +227,6 @@ def _chromium(answers: Path, tier: str, out: Path, chromium: str | None) -> list
         finally:
             browser.close()
     return previews
-
-
-CHROMIUM_ARGS = [
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--no-sandbox",
-    "--disable-gpu",
-]
 
 
 def _finish(path: Path, out: Path, caption: str, number: int | None, resize: bool = False) -> Preview:

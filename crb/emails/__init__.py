@@ -17,7 +17,6 @@ from crb.mail import Attachment, Email, Mailer, PermanentMailError, TransientMai
 
 log = logging.getLogger(__name__)
 
-KINDS = ("payment_confirmation", "report_ready", "report_failed", "follow_up", "refund_confirmation")
 MAX_MESSAGE_BYTES = 10 * 1024 * 1024  # Postmark refuses messages over 10 MB, attachments included
 _BASE64_OVERHEAD = 4 / 3
 _HEADROOM_BYTES = 200 * 1024  # bodies and headers

@@ -33,14 +33,6 @@ SITE = REPO / "site"
 AXE = SITE / "node_modules" / "axe-core" / "axe.min.js"
 SAMPLE_ANSWERS = REPO / "examples" / "answers" / "marketing-agency.json"
 COMPANY = "Müller & Söhne <Test> GmbH"
-CHROMIUM_ARGS = [
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--no-sandbox",
-    "--disable-gpu",
-]
 WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 

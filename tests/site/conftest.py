@@ -19,8 +19,9 @@ from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 
 from crb.settings import Settings
 from edge import site as edge_site
+from renderer.browser import CHROMIUM_ARGS
 from tests.conftest import RENDERER_TOKEN, TEST_SECRET_KEY
-from tests.site.browsing import CHROMIUM_ARGS, SAMPLE_ANSWERS, load_build, report_data, watch
+from tests.site.browsing import SAMPLE_ANSWERS, load_build, report_data, watch
 
 
 @dataclasses.dataclass(frozen=True)
