@@ -17,6 +17,7 @@ from crb.payments import PaymentGateway, gateway_for
 from crb.renderer_client import RendererClient
 from crb.settings import Settings
 from crb.storage import ReportStore, store_for
+from jobs.retry import RETRIES, RetryPolicies
 
 Clock = Callable[[], dt.datetime]
 JOB_TIMEOUT_S = 300  # no job runs longer (arq cancels it), which is what tells a lost run from a slow one
@@ -37,6 +38,7 @@ class Deps:
     redis: ArqRedis
     gateway: PaymentGateway
     clock: Clock = utc_now  # tests pass their own to walk through days
+    retries: RetryPolicies = RETRIES
 
     def now(self) -> dt.datetime:
         return self.clock()
@@ -48,12 +50,14 @@ def deps(ctx: dict[str, Any]) -> Deps:
     return found
 
 
-async def open_deps(settings: Settings, redis: ArqRedis, clock: Clock = utc_now) -> Deps:
+async def open_deps(
+    settings: Settings, redis: ArqRedis, clock: Clock = utc_now, retries: RetryPolicies = RETRIES
+) -> Deps:
     pool = await create_pool(settings.database_url or embedded.postgres_url(settings.data_dir))
     http = aiohttp.ClientSession()
     renderer = RendererClient(settings, http)
     mailer, gateway = mailer_for(settings), gateway_for(settings)
-    return Deps(settings, pool, store_for(settings), mailer, renderer, http, redis, gateway, clock)
+    return Deps(settings, pool, store_for(settings), mailer, renderer, http, redis, gateway, clock, retries)
 
 
 async def close_deps(found: Deps) -> None:

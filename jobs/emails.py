@@ -16,8 +16,6 @@ from jobs.context import Deps, deps
 
 log = logging.getLogger(__name__)
 
-MAX_TRIES = 6
-BACKOFF_S = (10, 60, 300, 1800, 3600)  # before tries 2..6: about 1.5 hours in all
 # Kinds a customer gets only while entitled to the report.
 NEEDS_ENTITLEMENT = ("report_ready", "follow_up")
 
@@ -36,11 +34,11 @@ async def send_email(ctx: dict[str, Any], session_id: str, kind: str) -> str:
         return await deliver(d, uuid.UUID(session_id), kind)
     except (TransientMailError, StorageError, OSError) as e:  # provider or storage trouble: worth another try
         job_try = int(ctx.get("job_try", 1))
-        if job_try >= MAX_TRIES:
+        if d.retries.email.exhausted(job_try):
             log.error("%s email for %s failed for good after %d tries: %r", kind, session_id, job_try, e)
             return "failed"
         log.warning("%s email for %s failed (try %d), retrying: %r", kind, session_id, job_try, e)
-        raise Retry(defer=BACKOFF_S[min(job_try, len(BACKOFF_S)) - 1]) from e
+        raise Retry(defer=d.retries.email.defer_s(job_try)) from e
 
 
 async def deliver(d: Deps, sid: uuid.UUID, kind: str) -> str:

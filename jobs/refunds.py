@@ -12,9 +12,6 @@ from jobs.context import deps
 
 log = logging.getLogger(__name__)
 
-MAX_TRIES = 6
-BACKOFF_S = (10, 60, 300, 1800, 3600)  # before tries 2..6: about 1.5 hours in all
-
 
 async def refund_payment(ctx: dict[str, Any], payment_intent_id: str, reason: str, event_id: str) -> str:
     """arq job, queued with the event that brought the payment (`duplicate_payment`, `paid_after_expiry`)."""
@@ -24,11 +21,11 @@ async def refund_payment(ctx: dict[str, Any], payment_intent_id: str, reason: st
         refund_id = await d.gateway.refund(payment_intent_id, reason, idempotency_key=f"refund-{payment_intent_id}")
     except UpstreamError as e:
         job_try = int(ctx.get("job_try", 1))
-        if job_try >= MAX_TRIES:
+        if d.retries.refund.exhausted(job_try):
             log.error(
                 "refund of %s (%s, event %s) failed for good: refund it by hand", payment_intent_id, reason, event_id
             )
             return "failed"
-        raise Retry(defer=BACKOFF_S[min(job_try, len(BACKOFF_S)) - 1]) from e
+        raise Retry(defer=d.retries.refund.defer_s(job_try)) from e
     log.warning("refunded %s in full (%s, event %s): refund %s", payment_intent_id, reason, event_id, refund_id)
     return f"refunded ({refund_id})"

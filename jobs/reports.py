@@ -18,14 +18,13 @@ from crb.renderer_client import RendererError, RendererRefused
 from crb.rendering import build_report_data, count_pages
 from crb.storage import StorageError
 from jobs.context import Deps, deps
+from jobs.retry import RETRIES
 
 log = logging.getLogger(__name__)
 
-MAX_TRIES = 5
-BACKOFF_S = (5, 30, 120, 600)  # before tries 2, 3, 4 and 5: about 13 minutes in all
 # Attempts across jobs: reconcile queues a stuck report again as a fresh job, with a fresh try counter, so
 # only the count kept on the report stops one that can never be made (or that kills its worker) for good.
-MAX_ATTEMPTS = 3 * MAX_TRIES
+MAX_ATTEMPTS = 3 * RETRIES.report.tries
 LIVE = ("pending", "generating")  # a report still to be made; any other status is final for this job
 # Worth another try: the renderer, storage or the database was down, busy or slow. Anything else (a bug,
 # answers the engine refuses) would fail the same way again, so it is final at once.
@@ -80,12 +79,12 @@ async def generate_report(ctx: dict[str, Any], report_id: str) -> str:
 
 async def _retry_or_give_up(d: Deps, rid: uuid.UUID, sid: uuid.UUID, e: Exception, job_try: int, attempts: int) -> str:
     log.warning("report %s try %d (attempt %d) failed: %s", rid, job_try, attempts, e)
-    if job_try >= MAX_TRIES or attempts >= MAX_ATTEMPTS:
+    if d.retries.report.exhausted(job_try) or attempts >= MAX_ATTEMPTS:
         return await give_up(d, rid, sid, str(e))
     await d.pool.execute(
         "update reports set error = $2, updated_at = now() where id = $1 and status = 'generating'", rid, str(e)[:2000]
     )
-    raise Retry(defer=BACKOFF_S[min(job_try, len(BACKOFF_S)) - 1]) from e
+    raise Retry(defer=d.retries.report.defer_s(job_try)) from e
 
 
 async def _claim(d: Deps, rid: uuid.UUID, sid: uuid.UUID) -> int | None:

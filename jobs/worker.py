@@ -14,15 +14,13 @@ from crb.schedule import SCHEDULE
 from crb.settings import Settings
 from jobs.cleanup import quiz_cleanup, storage_cleanup
 from jobs.context import JOB_TIMEOUT_S, Clock, close_deps, open_deps, utc_now
-from jobs.emails import MAX_TRIES as EMAIL_TRIES
 from jobs.emails import send_email
 from jobs.followups import follow_up_emails
 from jobs.outbox import relay_outbox
 from jobs.reconcile import reconcile
-from jobs.refunds import MAX_TRIES as REFUND_TRIES
 from jobs.refunds import refund_payment
-from jobs.reports import MAX_TRIES as REPORT_TRIES
 from jobs.reports import generate_report
+from jobs.retry import RETRIES, RetryPolicies
 
 SCHEDULED = {
     "follow_up_emails": follow_up_emails,
@@ -31,13 +29,16 @@ SCHEDULED = {
     "reconcile": reconcile,
 }
 
-FUNCTIONS: list[Function] = [
-    func(generate_report, max_tries=REPORT_TRIES, timeout=JOB_TIMEOUT_S),
-    func(send_email, max_tries=EMAIL_TRIES, timeout=60),
-    func(refund_payment, max_tries=REFUND_TRIES, timeout=60),
-    # The scheduled jobs are functions too, so that an operator can run one now (POST /api/admin/jobs/{name}).
-    *(func(f, name=name, max_tries=1, timeout=JOB_TIMEOUT_S) for name, f in SCHEDULED.items()),
-]
+
+def functions(retries: RetryPolicies = RETRIES) -> list[Function]:
+    """The worker's jobs, tried as often as `retries` says (the jobs read the same policy from their context)."""
+    return [
+        func(generate_report, max_tries=retries.report.tries, timeout=JOB_TIMEOUT_S),
+        func(send_email, max_tries=retries.email.tries, timeout=60),
+        func(refund_payment, max_tries=retries.refund.tries, timeout=60),
+        # The scheduled jobs are functions too, so that an operator can run one now (POST /api/admin/jobs/{name}).
+        *(func(f, name=name, max_tries=1, timeout=JOB_TIMEOUT_S) for name, f in SCHEDULED.items()),
+    ]
 
 
 def cron_jobs() -> list[CronJob]:
@@ -60,18 +61,20 @@ def cron_jobs() -> list[CronJob]:
     return jobs
 
 
-def worker_kwargs(settings: Settings, redis_url: str, clock: Clock = utc_now) -> dict[str, Any]:
+def worker_kwargs(
+    settings: Settings, redis_url: str, clock: Clock = utc_now, retries: RetryPolicies = RETRIES
+) -> dict[str, Any]:
     """Everything arq's Worker needs, from our settings."""
 
     async def on_startup(ctx: dict[str, Any]) -> None:
-        ctx["deps"] = await open_deps(settings, ctx["redis"], clock)
+        ctx["deps"] = await open_deps(settings, ctx["redis"], clock, retries)
 
     async def on_shutdown(ctx: dict[str, Any]) -> None:
         if "deps" in ctx:
             await close_deps(ctx["deps"])
 
     return {
-        "functions": FUNCTIONS,
+        "functions": functions(retries),
         "cron_jobs": cron_jobs(),
         "redis_settings": RedisSettings.from_dsn(redis_url),
         "queue_name": settings.queue_name,
@@ -85,5 +88,7 @@ def worker_kwargs(settings: Settings, redis_url: str, clock: Clock = utc_now) ->
     }
 
 
-def create_worker(settings: Settings, redis_url: str, clock: Clock = utc_now, **overrides: Any) -> Worker:
-    return Worker(**{**worker_kwargs(settings, redis_url, clock), **overrides})
+def create_worker(
+    settings: Settings, redis_url: str, clock: Clock = utc_now, retries: RetryPolicies = RETRIES, **overrides: Any
+) -> Worker:
+    return Worker(**{**worker_kwargs(settings, redis_url, clock, retries), **overrides})

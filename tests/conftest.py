@@ -22,6 +22,7 @@ from aiohttp.test_utils import TestServer
 from crb import embedded
 from crb.migrate import migrate
 from crb.settings import Settings
+from jobs.retry import RETRIES, RetryPolicies
 from tests.fakes.postmark_server import FakePostmark
 from tests.fakes.storage_server import FakeStorage
 from tests.fakes.stripe_server import FakeStripe
@@ -210,12 +211,14 @@ def pytest_collection_modifyitems(items: list[Any]) -> None:
     items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
 
 
-async def run_worker(settings: Settings) -> None:
+async def run_worker(settings: Settings, retries: RetryPolicies = RETRIES) -> None:
     """Run a real arq worker in burst mode until the queue is empty."""
     from jobs.worker import create_worker
 
     assert settings.redis_url is not None
-    worker = create_worker(settings, settings.redis_url, burst=True, poll_delay=0.05, handle_signals=False)
+    worker = create_worker(
+        settings, settings.redis_url, retries=retries, burst=True, poll_delay=0.05, handle_signals=False
+    )
     try:
         await worker.main()
     finally:

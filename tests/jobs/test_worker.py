@@ -28,13 +28,13 @@ from crb.report import ReportData
 from crb.schedule import EMAIL_MAX_ATTEMPTS
 from crb.settings import Settings
 from crb.storage import LocalStore, StorageError
-from jobs import emails as email_jobs
 from jobs import followups
 from jobs import reports as report_jobs
 from jobs.context import Deps
+from jobs.retry import RETRIES, RetryPolicies
 from jobs.worker import create_worker
 from tests.conftest import base_url, serve
-from tests.jobs.running import run_jobs
+from tests.jobs.running import ONE_REPORT_TRY, QUICK_RETRIES, run_jobs
 from tests.journey import auth, checkout, completed_session
 
 pytestmark = pytest.mark.browser  # reports go through the real renderer and Chromium
@@ -62,9 +62,9 @@ async def edge(edge_client: Callable[..., Any], renderer_url: str) -> tuple[Test
     return await edge_client(RENDERER_URL=renderer_url, ADMIN_TOKEN="admin-token")  # type: ignore[no-any-return]
 
 
-async def work(settings: Settings, clock: Clock, *jobs: tuple[str, ...]) -> None:
+async def work(settings: Settings, clock: Clock, *jobs: tuple[str, ...], retries: RetryPolicies = RETRIES) -> None:
     """Queue `jobs` (function name and args) and run a worker in burst mode until the queue is empty."""
-    await run_jobs(settings, *jobs, clock=clock)
+    await run_jobs(settings, *jobs, clock=clock, retries=retries)
 
 
 async def paid(client: TestClient, settings: Settings, email_to: str = "owner@example.com") -> tuple[str, str]:
@@ -302,20 +302,18 @@ async def test_renderer_down_retries_then_succeeds_or_fails_with_one_email(
     monkeypatch: pytest.MonkeyPatch,
     failures: int | None,
 ) -> None:
-    monkeypatch.setattr(report_jobs, "BACKOFF_S", (0.05, 0.05, 0.05, 0.05))
-    monkeypatch.setattr(email_jobs, "BACKOFF_S", (0.05,) * 5)
     server, url = await flaky_renderer(renderer_url, failures)
     try:
         client, settings = await edge_client(RENDERER_URL=url)
         sid, token = await paid(client, settings)
-        await work(settings, clock)
+        await work(settings, clock, retries=QUICK_RETRIES)
     finally:
         await server.close()
     state = await (await client.get(f"/api/sessions/{sid}", headers=auth(token))).json()
     attempts = await db.fetchval("select attempts from reports where session_id = $1", uuid.UUID(sid))
     if failures is None:
         assert state["status"] == "failed"
-        assert attempts == report_jobs.MAX_TRIES
+        assert attempts == RETRIES.report.tries
         assert len(outbox(settings, "report-failed")) == 1
         assert outbox(settings, "report-ready") == []
     else:
@@ -413,7 +411,6 @@ async def test_an_email_whose_retries_all_failed_is_queued_again_later_within_a_
     edge: Any, clock: Clock, db: asyncpg.Connection, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     client, settings = edge
-    monkeypatch.setattr(email_jobs, "BACKOFF_S", (0.05,) * 5)
 
     async def down(self: OutboxMailer, message: Any) -> str:
         raise TransientMailError("the provider is down")
@@ -421,11 +418,11 @@ async def test_an_email_whose_retries_all_failed_is_queued_again_later_within_a_
     with monkeypatch.context() as patch:
         patch.setattr(OutboxMailer, "send", down)
         sid, _ = await paid(client, settings)
-        await work(settings, clock)
+        await work(settings, clock, retries=QUICK_RETRIES)
     rows = await db.fetch("select kind, status, attempts from emails where session_id = $1", uuid.UUID(sid))
     assert {(r["kind"], r["status"], r["attempts"]) for r in rows} == {
-        ("payment_confirmation", "failed", email_jobs.MAX_TRIES),
-        ("report_ready", "failed", email_jobs.MAX_TRIES),
+        ("payment_confirmation", "failed", RETRIES.email.tries),
+        ("report_ready", "failed", RETRIES.email.tries),
     }
     # The confirmation has had all its attempts: it is not tried again (a mailer broken for good).
     await db.execute(
@@ -434,13 +431,13 @@ async def test_an_email_whose_retries_all_failed_is_queued_again_later_within_a_
         EMAIL_MAX_ATTEMPTS,
     )
     clock.offset = dt.timedelta(minutes=30)  # too soon after the last attempt
-    await work(settings, clock, ("reconcile",))
-    await work(settings, clock)
+    await work(settings, clock, ("reconcile",), retries=QUICK_RETRIES)
+    await work(settings, clock, retries=QUICK_RETRIES)
     assert outbox(settings) == []
     clock.offset = dt.timedelta(hours=3)
     for _ in range(2):  # the second reconcile finds nothing more to do
-        await work(settings, clock, ("reconcile",))
-        await work(settings, clock)
+        await work(settings, clock, ("reconcile",), retries=QUICK_RETRIES)
+        await work(settings, clock, retries=QUICK_RETRIES)
     assert [m["X-Tag"] for m in outbox(settings)] == ["report-ready"]
 
 
@@ -500,10 +497,9 @@ async def test_a_late_failure_never_undoes_a_ready_report(
         await build(d, rid, session)  # another run finished it...
         raise RendererError("renderer unreachable")  # ...and this one's failure comes in late
 
-    monkeypatch.setattr(report_jobs, "MAX_TRIES", 1)
     monkeypatch.setattr(report_jobs, "_build", build_then_fail)
     sid, _ = await paid(client, settings)
-    await work(settings, clock)
+    await work(settings, clock, retries=ONE_REPORT_TRY)
     assert (await report_row(db, sid))["status"] == "ready"
     assert await session_status(db, sid) == "delivered"
     assert outbox(settings, "report-failed") == []
@@ -630,14 +626,13 @@ async def test_a_pdf_that_cannot_be_read_for_the_email_goes_as_a_link(
     edge: Any, clock: Clock, db: asyncpg.Connection, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     client, settings = edge
-    monkeypatch.setattr(email_jobs, "BACKOFF_S", (0.05,) * 5)
 
     async def unreadable(self: LocalStore, path: str) -> bytes:
         raise StorageError(f"download of {path} failed: 503")
 
     monkeypatch.setattr(LocalStore, "download", unreadable)
     sid, _ = await paid(client, settings)
-    await work(settings, clock)
+    await work(settings, clock, retries=QUICK_RETRIES)
     [ready] = outbox(settings, "report-ready")
     assert list(ready.iter_attachments()) == []
     assert any("/download" in link for link in links_in(ready))

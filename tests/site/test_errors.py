@@ -10,10 +10,9 @@ import pytest
 from playwright.async_api import BrowserContext, Page, expect
 
 from edge.offline import ACTIONS, checkout_event
-from jobs import emails as email_jobs
-from jobs import reports as report_jobs
 from tests.conftest import run_worker
 from tests.fakes.stripe_server import signed
+from tests.jobs.running import QUICK_RETRIES
 from tests.site.browsing import (
     adopt_session,
     assert_accessible,
@@ -72,14 +71,12 @@ async def test_expired_checkout_returns_to_the_teaser_and_can_start_again(page: 
 
 @pytest.mark.parametrize("edge_env", [{"RENDERER_URL": "http://127.0.0.1:9"}])  # nothing listens: every try fails
 async def test_failed_generation_is_explained_honestly(page: Page, edge: Edge, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(report_jobs, "BACKOFF_S", (0.05,) * 4)
-    monkeypatch.setattr(email_jobs, "BACKOFF_S", (0.05,) * 5)
     sid, token = await paid_offline(edge.client, edge.settings)
     await adopt_session(page, sid, token)
     await page.goto(f"/success.html?session_id={sid}&checkout=x")
     await expect(page.locator("#status")).to_have_text("Payment received")
 
-    await run_worker(edge.settings)
+    await run_worker(edge.settings, QUICK_RETRIES)
     await expect(page.locator("#status")).to_have_text("We could not generate your report")
     await expect(page.locator("#detail")).to_contain_text("we will send your report within 24 hours, or refund you")
     await expect(page.get_by_role("link", name="Download your report (PDF)")).to_be_hidden()

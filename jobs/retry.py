@@ -1,0 +1,33 @@
+"""How often a job is tried and how long it waits between tries: one value, in the worker's context (`Deps`), so
+the worker's arq functions and the jobs' own checks read the same numbers, and tests pass quicker ones."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    tries: int  # in all, the first included
+    backoff_s: tuple[float, ...]  # before try 2, 3, …; the last repeats
+
+    def exhausted(self, job_try: int) -> bool:
+        """This was the last try."""
+        return job_try >= self.tries
+
+    def defer_s(self, job_try: int) -> float:
+        """The wait before the try after `job_try`."""
+        return self.backoff_s[min(job_try, len(self.backoff_s)) - 1]
+
+
+@dataclass(frozen=True)
+class RetryPolicies:
+    # The renderer or storage away: about 13 minutes in all, then the failure email.
+    report: RetryPolicy = RetryPolicy(5, (5, 30, 120, 600))
+    # The mail provider or storage away: about 1.5 hours (reconcile tries again later, within a limit).
+    email: RetryPolicy = RetryPolicy(6, (10, 60, 300, 1800, 3600))
+    # Stripe away: about 1.5 hours, then an error log asking for a refund by hand.
+    refund: RetryPolicy = RetryPolicy(6, (10, 60, 300, 1800, 3600))
+
+
+RETRIES = RetryPolicies()
