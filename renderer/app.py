@@ -21,7 +21,7 @@ from renderer.admission import Admission
 from renderer.charts import build_charts
 from renderer.errors import ApiError, error_middleware
 from renderer.html import font_css
-from renderer.metrics import CONTENT_TYPE, Metrics
+from renderer.metrics import Metrics
 from renderer.openapi import openapi_document
 from renderer.pdf import count_pages, print_report
 from renderer.pool import PoolLimits, Printer
@@ -105,8 +105,10 @@ async def healthz(request: web.Request) -> web.Response:
 
 async def metrics(request: web.Request) -> web.Response:
     app = request.app
-    text = app[METRICS].render(app[PRINTER].stats(), app[ADMISSION])
-    return web.Response(body=text.encode(), headers={"Content-Type": CONTENT_TYPE})
+    body, content_type = app[METRICS].exposition(
+        app[PRINTER].stats(), app[ADMISSION], request.headers.get("Accept", "")
+    )
+    return web.Response(body=body, headers={"Content-Type": content_type})
 
 
 async def openapi(request: web.Request) -> web.Response:

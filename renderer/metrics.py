@@ -1,4 +1,8 @@
-"""The renderer's counters, job durations and gauges in Prometheus' text format 0.0.4."""
+"""The renderer's counters, job durations and gauges, exposed through prometheus_client like the edge's.
+
+Jobs are counted where the HTTP handlers run them; the printer's and the admission's figures are read at scrape
+time by a collector, so a scrape always shows the pool as it is.
+"""
 
 from __future__ import annotations
 
@@ -8,20 +12,19 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 
+from prometheus_client import CollectorRegistry
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily, Metric
+from prometheus_client.exposition import choose_encoder
+
 from renderer.admission import Admission
 from renderer.errors import api_error
 from renderer.pool import PrinterStats
-
-# https://prometheus.io/docs/instrumenting/exposition_formats/#text-based-format
-CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
 ENDPOINTS = ("reports", "pdf")
 OUTCOMES = ("ok", "invalid", "rejected", "timeout", "failed", "cancelled")
 BUCKETS_S = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
 RESTART_REASONS = ("jobs", "crash")
 REPLACE_REASONS = ("recycled", "failed", "dirty")
-
-Labels = Mapping[str, str]
 
 
 class Histogram:
@@ -66,20 +69,39 @@ class Metrics:
         finally:
             self.jobs[endpoint, outcome] += 1
 
-    def render(self, printer: PrinterStats, admission: Admission) -> str:
-        lines = [*self._job_lines(), *_printer_lines(printer, admission)]
-        return "\n".join(lines) + "\n"
+    def exposition(self, printer: PrinterStats, admission: Admission, accept: str = "") -> tuple[bytes, str]:
+        """The figures as the scraper asked (`Accept`), Prometheus' text format 0.0.4 unless it asks for
+        OpenMetrics; and their content type."""
+        registry = CollectorRegistry(auto_describe=False)
+        registry.register(_Snapshot([*self._job_families(), *_printer_families(printer, admission)]))
+        encode, content_type = choose_encoder(accept)
+        return encode(registry), content_type
 
-    def _job_lines(self) -> Iterator[str]:
-        name = "renderer_jobs_total"
-        yield from _family(name, "counter", "Jobs by endpoint and outcome.")
+    def _job_families(self) -> Iterator[Metric]:
+        jobs = CounterMetricFamily("renderer_jobs", "Jobs by endpoint and outcome.", labels=["endpoint", "outcome"])
         for endpoint in ENDPOINTS:
             for outcome in OUTCOMES:
-                yield _sample(name, {"endpoint": endpoint, "outcome": outcome}, self.jobs[endpoint, outcome])
-        name = "renderer_job_duration_seconds"
-        yield from _family(name, "histogram", "Time from request to PDF of successful jobs, queue wait included.")
+                jobs.add_metric([endpoint, outcome], self.jobs[endpoint, outcome])
+        yield jobs
+        durations = HistogramMetricFamily(
+            "renderer_job_duration_seconds",
+            "Time from request to PDF of successful jobs, queue wait included.",
+            labels=["endpoint"],
+        )
         for endpoint, histogram in self.durations.items():
-            yield from _histogram(name, {"endpoint": endpoint}, histogram)
+            buckets = [(repr(float(b)), n) for b, n in zip(histogram.bounds, histogram.counts, strict=True)]
+            durations.add_metric([endpoint], [*buckets, ("+Inf", histogram.count)], sum_value=histogram.total)
+        yield durations
+
+
+class _Snapshot:
+    """A collector that hands over families made for one scrape."""
+
+    def __init__(self, families: list[Metric]) -> None:
+        self.families = families
+
+    def collect(self) -> Iterable[Metric]:
+        return self.families
 
 
 def _outcome(exc: Exception) -> str:
@@ -91,57 +113,29 @@ def _outcome(exc: Exception) -> str:
     return "invalid" if error.status < 500 else "failed"
 
 
-def _printer_lines(printer: PrinterStats, admission: Admission) -> Iterator[str]:
-    yield from _gauge("renderer_jobs_in_flight", "Jobs printing on a page now.", printer.printing)
+def _printer_families(printer: PrinterStats, admission: Admission) -> Iterator[Metric]:
+    yield GaugeMetricFamily("renderer_jobs_in_flight", "Jobs printing on a page now.", value=printer.printing)
     queued = max(0, admission.admitted - printer.printing)
-    yield from _gauge("renderer_queue_depth", "Admitted jobs not printing yet (charts, or waiting for a page).", queued)
-    yield from _gauge("renderer_queue_capacity", "Jobs admitted at most at once; beyond it, 503.", admission.capacity)
-    yield from _family("renderer_pages", "gauge", "Pooled pages by state.")
-    yield _sample("renderer_pages", {"state": "leased"}, printer.leased)
-    yield _sample("renderer_pages", {"state": "idle"}, printer.idle_pages)
-    yield from _gauge("renderer_pool_size", "Pages in the pool, which is also the concurrency cap.", printer.pages)
-    yield from _gauge("renderer_browser_up", "1 when Chromium is connected.", int(printer.connected))
-    yield from _gauge("renderer_browser_jobs", "Jobs on the current Chromium since its launch.", printer.browser_jobs)
-    name = "renderer_browser_restarts_total"
-    yield from _counter(name, "Chromium restarts by reason.", "reason", RESTART_REASONS, printer.restarts)
-    name = "renderer_pages_replaced_total"
-    yield from _counter(name, "Pooled pages replaced by reason.", "reason", REPLACE_REASONS, printer.pages_replaced)
+    help_queue = "Admitted jobs not printing yet (charts, or waiting for a page)."
+    yield GaugeMetricFamily("renderer_queue_depth", help_queue, value=queued)
+    help_capacity = "Jobs admitted at most at once; beyond it, 503."
+    yield GaugeMetricFamily("renderer_queue_capacity", help_capacity, value=admission.capacity)
+    pages = GaugeMetricFamily("renderer_pages", "Pooled pages by state.", labels=["state"])
+    pages.add_metric(["leased"], printer.leased)
+    pages.add_metric(["idle"], printer.idle_pages)
+    yield pages
+    help_pool = "Pages in the pool, which is also the concurrency cap."
+    yield GaugeMetricFamily("renderer_pool_size", help_pool, value=printer.pages)
+    yield GaugeMetricFamily("renderer_browser_up", "1 when Chromium is connected.", value=int(printer.connected))
+    help_jobs = "Jobs on the current Chromium since its launch."
+    yield GaugeMetricFamily("renderer_browser_jobs", help_jobs, value=printer.browser_jobs)
+    yield _counter("renderer_browser_restarts", "Chromium restarts by reason.", RESTART_REASONS, printer.restarts)
+    help_replaced = "Pooled pages replaced by reason."
+    yield _counter("renderer_pages_replaced", help_replaced, REPLACE_REASONS, printer.pages_replaced)
 
 
-def _family(name: str, kind: str, help_text: str) -> Iterator[str]:
-    yield f"# HELP {name} {help_text}"
-    yield f"# TYPE {name} {kind}"
-
-
-def _gauge(name: str, help_text: str, value: float) -> Iterator[str]:
-    yield from _family(name, "gauge", help_text)
-    yield _sample(name, {}, value)
-
-
-def _counter(name: str, help_text: str, label: str, keys: Iterable[str], values: Mapping[str, int]) -> Iterator[str]:
-    yield from _family(name, "counter", help_text)
-    for key in keys:
-        yield _sample(name, {label: key}, values.get(key, 0))
-
-
-def _histogram(name: str, labels: Labels, histogram: Histogram) -> Iterator[str]:
-    for bound, count in zip(histogram.bounds, histogram.counts, strict=True):
-        yield _sample(f"{name}_bucket", {**labels, "le": _number(bound)}, count)
-    yield _sample(f"{name}_bucket", {**labels, "le": "+Inf"}, histogram.count)
-    yield _sample(f"{name}_sum", labels, histogram.total)
-    yield _sample(f"{name}_count", labels, histogram.count)
-
-
-def _sample(name: str, labels: Labels, value: float) -> str:
-    if not labels:
-        return f"{name} {_number(value)}"
-    pairs = ",".join(f'{key}="{_escape(val)}"' for key, val in labels.items())
-    return f"{name}{{{pairs}}} {_number(value)}"
-
-
-def _number(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else repr(float(value))
-
-
-def _escape(value: str) -> str:
-    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+def _counter(name: str, help_text: str, reasons: Iterable[str], values: Mapping[str, int]) -> CounterMetricFamily:
+    family = CounterMetricFamily(name, help_text, labels=["reason"])
+    for reason in reasons:
+        family.add_metric([reason], values.get(reason, 0))
+    return family

@@ -349,6 +349,14 @@ async def test_metrics_are_prometheus_text_with_every_family(client: Client) -> 
     assert samples["renderer_queue_capacity", frozenset()] == 2 + 32
 
 
+async def test_metrics_speak_openmetrics_when_the_scraper_asks(client: Client) -> None:
+    response = await client.get("/metrics", headers={"Accept": "application/openmetrics-text; version=1.0.0"})
+
+    assert response.headers["Content-Type"].startswith("application/openmetrics-text")
+    text = await response.text()
+    assert "# TYPE renderer_jobs counter" in text and text.endswith("# EOF\n")
+
+
 async def test_duration_histogram_is_cumulative(client: Client) -> None:
     await client.post("/v1/pdf", data="<p>timed</p>", headers=HTML)
 
