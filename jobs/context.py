@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
@@ -27,6 +28,25 @@ def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+class RecentPdfs:
+    """The last few PDFs this worker rendered or read, by storage path, so that the report email attaches the
+    bytes just rendered instead of downloading them again (a path's content never changes). Bounded: a worker
+    that did not render it, or rendered many since, downloads it."""
+
+    def __init__(self, keep: int = 8) -> None:
+        self._keep = keep
+        self._pdfs: OrderedDict[str, bytes] = OrderedDict()
+
+    def add(self, path: str, pdf: bytes) -> None:
+        self._pdfs[path] = pdf
+        self._pdfs.move_to_end(path)
+        while len(self._pdfs) > self._keep:
+            self._pdfs.popitem(last=False)
+
+    def get(self, path: str) -> bytes | None:
+        return self._pdfs.get(path)
+
+
 @dataclass(frozen=True)
 class Deps:
     settings: Settings
@@ -39,6 +59,7 @@ class Deps:
     gateway: PaymentGateway
     clock: Clock = utc_now  # tests pass their own to walk through days
     retries: RetryPolicies = RETRIES
+    recent_pdfs: RecentPdfs = field(default_factory=RecentPdfs)
 
     def now(self) -> dt.datetime:
         return self.clock()

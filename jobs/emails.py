@@ -107,7 +107,7 @@ async def _attachment(d: Deps, context: dict[str, Any]) -> tuple[Attachment, ...
     if not emails.fits_as_attachment(context["report_size"]):
         return ()
     try:
-        pdf = await d.store.download(context["report_path"])
+        pdf = d.recent_pdfs.get(context["report_path"]) or await d.store.download(context["report_path"])
     except StorageError as e:  # the email carries the download link too: better sent without the file than late
         log.warning("sending the report email without its attachment, which could not be read: %s", e)
         return ()

@@ -124,10 +124,12 @@ async def _build(d: Deps, rid: uuid.UUID, session: Any) -> str:
 async def _pdf(d: Deps, path: str, session: Any) -> tuple[bytes, int | None]:
     if await d.store.exists(path):  # an earlier try stored it and died before saying so: reuse it
         pdf = await d.store.download(path)
+        d.recent_pdfs.add(path, pdf)
         return pdf, count_pages(pdf)
     report = build_report_data(d.settings, session, d.now().date())
     rendered = await d.renderer.render(report)
     await d.store.upload(path, rendered.content)
+    d.recent_pdfs.add(path, rendered.content)  # the report email attaches these bytes, not a download
     return rendered.content, rendered.page_count
 
 

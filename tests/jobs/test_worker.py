@@ -6,6 +6,7 @@ import asyncio
 import datetime as dt
 import email
 import email.policy
+import hashlib
 import json
 import re
 import time
@@ -30,7 +31,7 @@ from crb.settings import Settings
 from crb.storage import LocalStore, StorageError
 from jobs import followups
 from jobs import reports as report_jobs
-from jobs.context import Deps
+from jobs.context import Deps, RecentPdfs
 from jobs.retry import RETRIES, RetryPolicies
 from jobs.worker import create_worker
 from tests.conftest import base_url, serve
@@ -622,6 +623,28 @@ async def test_a_company_name_with_a_line_break_still_gets_its_emails(
     assert attachment.get_filename() == "CRB report - Acme Widgets Ltd.pdf"
 
 
+async def test_the_report_email_attaches_the_bytes_just_rendered_without_downloading_them(
+    edge: Any, clock: Clock, db: asyncpg.Connection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client, settings = edge
+    downloads: list[str] = []
+    download = LocalStore.download
+
+    async def counted(self: LocalStore, path: str) -> bytes:
+        downloads.append(path)
+        return await download(self, path)
+
+    monkeypatch.setattr(LocalStore, "download", counted)
+    sid, _ = await paid(client, settings)
+    await work(settings, clock)
+
+    [ready] = outbox(settings, "report-ready")
+    [attachment] = list(ready.iter_attachments())
+    report = await db.fetchrow("select * from reports where session_id = $1", uuid.UUID(sid))
+    assert hashlib.sha256(attachment.get_content()).hexdigest() == report["sha256"]
+    assert downloads == []
+
+
 async def test_a_pdf_that_cannot_be_read_for_the_email_goes_as_a_link(
     edge: Any, clock: Clock, db: asyncpg.Connection, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -631,6 +654,7 @@ async def test_a_pdf_that_cannot_be_read_for_the_email_goes_as_a_link(
         raise StorageError(f"download of {path} failed: 503")
 
     monkeypatch.setattr(LocalStore, "download", unreadable)
+    monkeypatch.setattr(RecentPdfs, "get", lambda self, path: None)  # another worker than the one that rendered it
     sid, _ = await paid(client, settings)
     await work(settings, clock, retries=QUICK_RETRIES)
     [ready] = outbox(settings, "report-ready")
