@@ -6,11 +6,13 @@ import logging
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import asyncpg
 
-from crb import lifecycle, outbox
-from crb.db import Connection
+from crb import lifecycle, outbox, sessions
+from crb.db import Connection, Pool
+from crb.payments import PaymentGateway
 
 log = logging.getLogger(__name__)
 
@@ -137,6 +139,25 @@ async def fulfil_many(conn: Connection, payments: Sequence[Payment]) -> list[str
 async def fulfil(conn: Connection, paid: PaidCheckout) -> bool:
     """Mark the session paid and queue the confirmation email and the report, once: True for the call that did."""
     return (await fulfil_many(conn, [(paid, None)]))[0] == "fulfilled"
+
+
+async def catch_up(pool: Pool, gateway: PaymentGateway, row: Any) -> tuple[Any, bool]:
+    """After the success redirect the webhook may not have arrived yet: ask the provider, and fulfil if paid.
+
+    The same idempotent `fulfil` as the webhook's, so whichever comes first does it, once. The session as it is
+    now, and whether this call fulfilled it (then its jobs wait in the outbox for a relay).
+    """
+    if row["status"] != "checkout" or not row["stripe_checkout_session_id"]:
+        return row, False
+    state = await gateway.retrieve_checkout(row["stripe_checkout_session_id"])
+    if state is None or not state.paid:
+        return row, False
+    paid = PaidCheckout(row["id"], state.id, state.payment_intent, state.amount_total or 0, state.currency or "eur")
+    async with pool.acquire() as conn:
+        fulfilled = await fulfil(conn, paid)
+        if fulfilled:
+            log.info("session %s fulfilled from the status read, before its webhook", row["id"])
+        return await sessions.get(conn, row["id"]), fulfilled
 
 
 async def queue_report(conn: Connection, session_id: uuid.UUID) -> uuid.UUID:

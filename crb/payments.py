@@ -56,6 +56,15 @@ class CheckoutState:
     payment_intent: str | None
     status: str | None = None  # open, complete (paid, or a delayed payment on its way) or expired
 
+    @property
+    def paid(self) -> bool:
+        """The money is there (or none was due): the session may be fulfilled."""
+        return self.payment_status in PAID_CHECKOUT
+
+
+# https://docs.stripe.com/api/checkout/sessions/object#checkout_session_object-payment_status
+PAID_CHECKOUT = ("paid", "no_payment_required")
+
 
 class PaymentGateway(Protocol):
     async def create_checkout(self, request: CheckoutRequest) -> CheckoutSession: ...

@@ -94,6 +94,14 @@ async def save_answers(
     return dict(merged)
 
 
+async def unsubscribe(conn: Connection, session_id: uuid.UUID) -> None:
+    """No more follow-up emails for this session; the first time counts, repeating is harmless."""
+    await conn.execute(
+        "update quiz_sessions set unsubscribed_at = coalesce(unsubscribed_at, now()), updated_at = now() where id = $1",
+        session_id,
+    )
+
+
 def open_checkout(row: Any, *, email: str, tier: str, now: dt.datetime) -> str | None:
     """The URL of this session's checkout if it is still usable for the same email and tier."""
     usable = (

@@ -10,9 +10,8 @@ from typing import Any
 
 from aiohttp import web
 
-from crb import lifecycle, sessions
+from crb import fulfilment, lifecycle, sessions
 from crb.errors import Conflict, Unprocessable
-from crb.fulfilment import PaidCheckout, fulfil
 from crb.payments import CheckoutRequest
 from edge.auth import authorised
 from edge.errors import read_json_object
@@ -89,28 +88,15 @@ async def close_previous(request: web.Request, row: Any) -> None:
     state = await request.app[GATEWAY].expire_checkout(row["stripe_checkout_session_id"])
     if state is None or state.status != "complete":
         return
-    if state.payment_status in ("paid", "no_payment_required"):
-        await catch_up(request, row)
+    if state.paid:
+        await _caught_up(request, row)
         raise Conflict("this session was paid for meanwhile", code="already_paid")
     raise Conflict(PAYMENT_PENDING, code="payment_pending")
 
 
-async def catch_up(request: web.Request, row: Any) -> Any:
-    """After the success redirect the webhook may not have arrived yet: ask the provider, and fulfil if paid.
-
-    The same idempotent `fulfil` as the webhook's, so whichever comes first does it, once.
-    """
-    if row["status"] != "checkout" or not row["stripe_checkout_session_id"]:
-        return row
-    state = await request.app[GATEWAY].retrieve_checkout(row["stripe_checkout_session_id"])
-    if state is None or state.payment_status not in ("paid", "no_payment_required"):
-        return row
-    paid = PaidCheckout(row["id"], state.id, state.payment_intent, state.amount_total or 0, state.currency or "eur")
-    pool = request.app[POOL]
-    async with pool.acquire() as conn:
-        fulfilled = await fulfil(conn, paid)
+async def _caught_up(request: web.Request, row: Any) -> Any:
+    """The session as it is now, fulfilled first if the provider says it is paid (`fulfilment.catch_up`)."""
+    row, fulfilled = await fulfilment.catch_up(request.app[POOL], request.app[GATEWAY], row)
     if fulfilled:
-        log.info("session %s fulfilled from the status read, before its webhook", row["id"])
         request.app[RELAY].nudge()
-    async with pool.acquire() as conn:
-        return await sessions.get(conn, row["id"])
+    return row

@@ -9,7 +9,7 @@ from typing import Any
 
 from aiohttp import web
 
-from crb import analysis, lifecycle, links, sessions
+from crb import analysis, fulfilment, lifecycle, links, sessions
 from crb.errors import Conflict, ServiceUnavailable, Unprocessable, UpstreamError
 from crb.quiz import Quiz, load_quiz, validate_answers
 from crb.quiz import confirmation as confirming
@@ -17,9 +17,8 @@ from crb.quiz.confirmation import Confirmations
 from crb.settings import Settings
 from crb.storage import StorageError
 from edge.auth import authorised
-from edge.checkout import catch_up
 from edge.errors import extreme_body, read_json_object
-from edge.keys import GATEWAY, POOL, SETTINGS, STORE
+from edge.keys import GATEWAY, POOL, RELAY, SETTINGS, STORE
 
 log = logging.getLogger(__name__)
 
@@ -37,8 +36,16 @@ async def create_session(request: web.Request) -> web.Response:
     return web.json_response({"id": str(new.id), "token": new.token, "status": new.status}, status=201)
 
 
+async def _current(request: web.Request) -> Any:
+    """The authorised session as it is now: paid first if the provider says so and its webhook is late."""
+    row, fulfilled = await fulfilment.catch_up(request.app[POOL], request.app[GATEWAY], await authorised(request))
+    if fulfilled:
+        request.app[RELAY].nudge()
+    return row
+
+
 async def get_session(request: web.Request) -> web.Response:
-    row = await catch_up(request, await authorised(request))
+    row = await _current(request)
     report = await report_state(request, row["id"])
     return web.json_response(
         {
@@ -111,7 +118,7 @@ async def complete(request: web.Request) -> web.Response:
 
 
 async def get_report(request: web.Request) -> web.Response:
-    row = await catch_up(request, await authorised(request))
+    row = await _current(request)
     return web.json_response(await report_state(request, row["id"]))
 
 

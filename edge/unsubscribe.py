@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from crb import links
+from crb import links, sessions
 from crb.errors import BadRequest
 from edge.keys import POOL, SETTINGS
 
@@ -21,10 +21,8 @@ async def unsubscribe(request: web.Request) -> web.Response:
     session_id = links.unsubscribe_session(request.app[SETTINGS], request.query.get("token", ""))
     if session_id is None:
         raise BadRequest("this unsubscribe link is not valid", field="token", code="invalid_token")
-    await request.app[POOL].execute(
-        "update quiz_sessions set unsubscribed_at = coalesce(unsubscribed_at, now()), updated_at = now() where id = $1",
-        session_id,
-    )
+    async with request.app[POOL].acquire() as conn:
+        await sessions.unsubscribe(conn, session_id)
     if "application/json" in request.headers.get("Accept", ""):
         return web.json_response({"unsubscribed": True})
     return web.Response(text=_PAGE.replace("{site}", request.app[SETTINGS].site_url), content_type="text/html")

@@ -25,6 +25,7 @@ from crb.fulfilment import (
     record_refund,
 )
 from crb.lifecycle import OPEN_FOR_CHECKOUT
+from crb.payments import PAID_CHECKOUT
 from crb.settings import Settings
 from crb.stripe_events import (
     CheckoutSessionObject,
@@ -134,7 +135,7 @@ def paid_checkout(event: StripeEvent) -> PaidCheckout | None:
         checkout = checkout_session(event)
     except ValidationError:
         return None  # stored as unreadable by the general path
-    if checkout.payment_status not in ("paid", "no_payment_required") or checkout.quiz_session_id is None:
+    if checkout.payment_status not in PAID_CHECKOUT or checkout.quiz_session_id is None:
         return None
     return PaidCheckout(
         checkout.quiz_session_id,

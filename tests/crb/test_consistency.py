@@ -200,3 +200,21 @@ def test_the_defects_are_put_into_reports_that_were_whole() -> None:
     """Each row starts from an example with no contradiction, so the one named is the one put back."""
     assert {name for _, name, _, _ in DEFECTS} <= {p.stem for p in EXAMPLES.glob("*.json")}
     assert all(contradictions(ReportData.model_validate(example(name))) == [] for _, name, _, _ in DEFECTS)
+
+
+def test_of_two_equal_recommendations_the_key_insight_names_the_better_return() -> None:
+    """Equal net (as a generated answer set once gave): the one with the higher ROI is the biggest."""
+    data = example("marketing-agency")
+    first, second = data["recommendations"][:2]
+    second["net_benefit"] = first["net_benefit"] = max(r["net_benefit"] for r in data["recommendations"])
+    better, weaker = sorted((first, second), key=lambda r: -r["roi_percent"])
+    assert better["roi_percent"] > weaker["roi_percent"]
+
+    def about_the_insight(title: str) -> list[str]:
+        data["key_insight"] = f"Your biggest opportunity is '{title}'."
+        return [p for p in contradictions(ReportData.model_validate(data)) if "key insight" in p]
+
+    assert about_the_insight(better["title"]) == []
+    assert about_the_insight(weaker["title"]) == [
+        f"the key insight does not name the largest recommendation, '{better['title']}'"
+    ]
