@@ -13,6 +13,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any, Final
 
 from crb.assessment import assumptions as A
+from crb.assessment.verdict import biggest
 from crb.quiz.plausibility import MAX_HOURS_PER_PERSON
 from crb.report import Recommendation, ReportData
 
@@ -223,12 +224,9 @@ def _verdict(report: ReportData) -> Iterator[str]:
             yield f"the verdict says the plan breaks even in month {stated.group(1)}, the timeline says {month}"
         if "does not break even within" in reason and month is not None and month <= 18 and v.earliest_start == 1:
             yield "the verdict says the plan does not break even in time, but the timeline says it does"
-    if recs:  # the largest by net; of equal ones, the better return
-        most = max(r.net_benefit for r in recs)
-        tied = [r for r in recs if r.net_benefit == most]
-        best = [r.title for r in tied if r.roi_percent == max(t.roi_percent for t in tied)]
-        if not any(f"'{title}'" in report.key_insight for title in best):
-            yield f"the key insight does not name the largest recommendation, '{best[0]}'"
+    top = biggest(recs)  # the largest by net; of equal ones, the better return
+    if top is not None and f"'{top.title}'" not in report.key_insight:
+        yield f"the key insight does not name the largest recommendation, '{top.title}'"
 
 
 def _references(report: ReportData) -> Iterator[str]:

@@ -19,10 +19,6 @@ class Economics:
     cap_factor: float
 
     @property
-    def net(self) -> tuple[float, ...]:
-        return tuple(b - c - r for b, c, r in zip(self.benefit, self.cost, self.risk, strict=True))
-
-    @property
     def total_benefit(self) -> float:
         return sum(self.benefit)
 

@@ -54,7 +54,7 @@ def test_a_worked_example() -> None:
     assert econ.risk[0] == pytest.approx(10)
     assert econ.uncapped_roi_percent == pytest.approx(100 * (31_000 - 5_960) / 5_960)  # 420.1 %
     assert econ.cap_factor == 1.0
-    assert sum(econ.net) == pytest.approx(31_000 - 5_600 - 360)
+    assert econ.total_benefit - sum(econ.cost) - sum(econ.risk) == pytest.approx(31_000 - 5_600 - 360)
 
 
 def test_an_implausible_roi_is_capped_and_says_so() -> None:
