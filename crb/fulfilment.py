@@ -112,7 +112,7 @@ def _rounds(payments: Sequence[Payment]) -> list[list[int]]:
     return rounds
 
 
-async def fulfil_many(conn: Connection, payments: Sequence[Payment]) -> list[str]:
+async def fulfil_many(conn: Connection, payments: Sequence[Payment]) -> list[str | asyncpg.PostgresError]:
     """Fulfil each payment once and store the event that brought it; the outcome of each, in order.
 
     'fulfilled' for the call that marked the session paid and queued its confirmation email and report,
@@ -120,25 +120,38 @@ async def fulfil_many(conn: Connection, payments: Sequence[Payment]) -> list[str
     stored before, or one of UNDELIVERABLE: a second payment for a paid session ('duplicate_payment', e.g.
     an older checkout paid in another tab) or a payment for a session that expired meanwhile.
     Any number of calls, in any order, at the same time, fulfil once (see `crb.lifecycle.PAY_BATCH`).
+
+    A statement the database refuses is undone whole, and its payments are applied again one at a time; a
+    payment the database refuses on its own comes back as the error, in its place. Nothing applied is applied
+    again (it would come back as a duplicate, and its caller would not know it was the one that paid).
     """
-    outcomes = [""] * len(payments)
+    outcomes: list[str | asyncpg.PostgresError] = [""] * len(payments)
     for positions in _rounds(payments):
-        batch = [payments[i] for i in positions]
-        try:
-            results = await lifecycle.pay_batch(conn, *_fulfil_args(batch))
-        except asyncpg.UniqueViolationError as e:
-            if e.constraint_name != "stripe_events_pkey":
-                raise
-            # An event of this batch was stored meanwhile by another delivery, which undid the whole batch.
-            results = ["duplicate"] if len(batch) == 1 else [(await fulfil_many(conn, [p]))[0] for p in batch]
-        for i, outcome in zip(positions, results, strict=True):
+        for i, outcome in zip(positions, await _pay(conn, [payments[i] for i in positions]), strict=True):
             outcomes[i] = outcome
     return outcomes
 
 
+async def _pay(conn: Connection, batch: list[Payment]) -> list[str | asyncpg.PostgresError]:
+    try:
+        return list(await lifecycle.pay_batch(conn, *_fulfil_args(batch)))
+    except asyncpg.PostgresError as e:
+        stored_meanwhile = isinstance(e, asyncpg.UniqueViolationError) and e.constraint_name == "stripe_events_pkey"
+        if len(batch) == 1:
+            return ["duplicate" if stored_meanwhile else e]
+        if stored_meanwhile:  # another delivery of one of its events, at the same time: expected under bursts
+            log.info("an event of a batch of %d payments was stored meanwhile; applying them one at a time", len(batch))
+        else:
+            log.exception("a batch of %d payments failed; applying them one at a time", len(batch))
+        return [outcome for payment in batch for outcome in await _pay(conn, [payment])]
+
+
 async def fulfil(conn: Connection, paid: PaidCheckout) -> bool:
     """Mark the session paid and queue the confirmation email and the report, once: True for the call that did."""
-    return (await fulfil_many(conn, [(paid, None)]))[0] == "fulfilled"
+    outcome = (await fulfil_many(conn, [(paid, None)]))[0]
+    if isinstance(outcome, asyncpg.PostgresError):
+        raise outcome
+    return outcome == "fulfilled"
 
 
 async def catch_up(pool: Pool, gateway: PaymentGateway, row: Any) -> tuple[Any, bool]:

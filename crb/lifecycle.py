@@ -165,8 +165,10 @@ async def expire(conn: Connection, session_id: uuid.UUID) -> bool:
 
 
 # One statement, atomic without a transaction of its own, for a batch of payments (a round trip counts:
-# webhooks arrive in bursts). Each session appears at most once per batch. Sessions are locked in id
-# order, so two batches never deadlock; the conditional update then means that of any number of
+# webhooks arrive in bursts). Each session appears at most once per batch. All of the batch's sessions are
+# locked, in id order, before anything is written, so two batches never deadlock. (Through a join alone the
+# locks were not certain: a plan that found nothing to pay read one row of `locked` and stopped, and the
+# events and their key checks then went unordered.) The conditional update then means that of any number of
 # concurrent calls for a session exactly one finds it still open for checkout, and the others change
 # nothing. An event stored before changes nothing at all. A refund that arrived before the payment it
 # refunds is applied at once: a full one means no report and no payment confirmation, only the refund's;
@@ -179,12 +181,13 @@ with batch as (
                              event_id, event_type, livemode, payload, created, n)
 ), seen as (  -- every lookup goes by key from the batch's own ids: the cost never grows with the tables
     select id from stripe_events where id = any($7::text[])
-), fresh as (
-    select * from batch where event_id is null or event_id not in (select id from seen)
-), sessions as (
-    select id, status, stripe_payment_intent_id from quiz_sessions where id = any($1::uuid[])
 ), locked as (  -- the batch's sessions, in id order; the update below checks their status
     select id from quiz_sessions where id = any($1::uuid[]) order by id for update
+), fresh as (  -- everything that writes reads this first, and its first row waits for every lock (an InitPlan)
+    select * from batch
+    where (event_id is null or event_id not in (select id from seen)) and (select count(*) from locked) >= 0
+), sessions as (
+    select id, status, stripe_payment_intent_id from quiz_sessions where id = any($1::uuid[])
 ), early_refund as (
     select payload -> 'data' -> 'object' ->> 'payment_intent' as payment_intent_id,
            max((payload -> 'data' -> 'object' ->> 'amount_refunded')::int) as refunded,

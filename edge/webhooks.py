@@ -90,23 +90,10 @@ BATCH_LANES, BATCH_MAX = 4, 25
 def payment_batcher(app: web.Application) -> Batcher[Payment, str]:
     """Fulfils the paid checkout events that arrive together in one statement (`fulfil_many`)."""
 
-    async def flush(payments: Sequence[Payment]) -> list[str | Exception]:
+    async def flush(payments: Sequence[Payment]) -> list[str | asyncpg.PostgresError]:
         app[METRICS].payment_batch.observe(len(payments))
         async with app[POOL].acquire() as conn:
-            try:
-                return list(await fulfil_many(conn, payments))
-            except asyncpg.PostgresError:
-                if len(payments) == 1:
-                    raise
-                log.exception("a batch of %d payments failed; applying them one at a time", len(payments))
-            # One payment the database refuses must not hold back the others that shared its statement.
-            results: list[str | Exception] = []
-            for payment in payments:
-                try:
-                    results += await fulfil_many(conn, [payment])
-                except asyncpg.PostgresError as e:
-                    results.append(e)
-            return results
+            return await fulfil_many(conn, payments)  # a payment the database refuses fails its caller alone
 
     return Batcher(flush, max_batch=BATCH_MAX, lanes=BATCH_LANES)
 

@@ -136,7 +136,7 @@ async def test_concurrent_batches_sharing_sessions_and_events(db: Pool) -> None:
     forward: list[Payment] = [(p, events[p.session_id]) for p in sessions]
     backward: list[Payment] = [(p, events[p.session_id]) for p in reversed(sessions)]
 
-    async def run(batch: list[Payment]) -> list[str]:
+    async def run(batch: list[Payment]) -> list[str | asyncpg.PostgresError]:
         async with db.acquire() as conn:
             return await fulfil_many(conn, batch)
 
@@ -155,6 +155,70 @@ async def test_concurrent_batches_sharing_sessions_and_events(db: Pool) -> None:
         assert await state(db, paid) == ("paid", 0, ["payment_confirmation", "report"], 1)
 
 
+def async_paid(paid: PaidCheckout) -> StoredEvent:
+    """A second event for the same payment (a delayed method's result), with an id of its own."""
+    event = completed(paid)
+    return StoredEvent(event.id, "checkout.session.async_payment_succeeded", False, event.created, event.payload)
+
+
+async def test_a_batch_that_pays_nothing_still_locks_its_sessions_first(db: Pool) -> None:
+    """Late second events for sessions paid already: the batch pays nothing, yet it stores the events and checks
+    their sessions' keys, so it must hold its sessions (in id order) as a paying batch does, or two such batches
+    in opposite orders deadlock on each other's events (a burst to two edges did, when the plan read only the
+    first of the sessions it meant to lock). Held means a stronger lock than the key checks' own: another
+    transaction cannot take even a no-key-update lock until the batch ends.
+    """
+    sessions = [await open_session(db) for _ in range(30)]  # as many as a burst: the plan varies with the size
+    async with db.acquire() as conn:
+        assert await fulfil_many(conn, [(p, completed(p)) for p in sessions]) == ["fulfilled"] * 30
+        async with conn.transaction():
+            late = [(p, async_paid(p)) for p in sessions]
+            assert await fulfil_many(conn, late) == ["already_fulfilled"] * 30
+            for paid in sessions:
+                with pytest.raises(asyncpg.LockNotAvailableError):
+                    await db.execute(
+                        "select 1 from quiz_sessions where id = $1 for no key update nowait", paid.session_id
+                    )
+    for paid in sessions:
+        assert await state(db, paid) == ("paid", 0, ["payment_confirmation", "report"], 1)
+
+
+async def test_a_batch_undone_by_a_delivery_meanwhile_keeps_each_outcome(db: Pool) -> None:
+    """A batch meets an event another delivery stored meanwhile, is undone, and is redone one payment at a time;
+    one of them the database then refuses alone: it fails alone, and the one paid just before it stays
+    'fulfilled' (redoing the lot would have called it a duplicate, and its caller would not know it paid)."""
+    meanwhile, paying, refused, taken = [await open_session(db) for _ in range(4)]
+    async with db.acquire() as conn:
+        assert await fulfil(conn, taken)
+    clash = PaidCheckout(refused.session_id, taken.checkout_id, None, 14700, "eur")  # checkout ids are unique
+    batch: list[Payment] = [(meanwhile, completed(meanwhile)), (paying, completed(paying)), (clash, completed(clash))]
+    async with db.acquire() as holder:
+        held = holder.transaction()
+        await held.start()
+        stored = batch[0][1]
+        assert stored is not None
+        await holder.execute(
+            "insert into stripe_events (id, type, livemode, outcome, payload) values ($1, $2, false, 'held', '{}')",
+            stored.id,
+            stored.type,
+        )
+
+        async def run() -> list[str | asyncpg.PostgresError]:
+            async with db.acquire() as conn:
+                return await fulfil_many(conn, batch)
+
+        outcomes = asyncio.ensure_future(run())
+        async with asyncio.timeout(10):
+            while await db.fetchval(WAITING_ON_LOCKS) < 1:  # noqa: ASYNC110 (Postgres has no event to wait on)
+                await asyncio.sleep(0.01)
+        await held.commit()
+        duplicate, fulfilled, error = await outcomes
+    assert (duplicate, fulfilled) == ("duplicate", "fulfilled")
+    assert isinstance(error, asyncpg.UniqueViolationError)
+    assert (await state(db, paying))[0] == "paid"
+    assert (await state(db, refused))[0] == "checkout"
+
+
 async def test_the_statement_is_atomic(db: Pool) -> None:
     """A batch that fails for another reason changes nothing, not even its events."""
     paid = await open_session(db)
@@ -163,7 +227,9 @@ async def test_the_statement_is_atomic(db: Pool) -> None:
     async with db.acquire() as conn:
         assert await fulfil(conn, taken)  # takes that checkout id; quiz_sessions keeps it unique
         event = completed(clash)
+        [refused] = await fulfil_many(conn, [(clash, event)])
+        assert isinstance(refused, asyncpg.UniqueViolationError)
         with pytest.raises(asyncpg.UniqueViolationError):
-            await fulfil_many(conn, [(clash, event)])
+            await fulfil(conn, clash)
     assert (await state(db, paid))[0] == "checkout"
     assert await db.fetchval("select count(*) from stripe_events where id = $1", event.id) == 0
