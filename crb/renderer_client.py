@@ -1,8 +1,9 @@
-"""The renderer service seen from its callers: report data in, PDF bytes out, over HTTP."""
+"""The renderer seen from its callers: report data in, PDF bytes out; the service is reached over HTTP."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 import aiohttp
 
@@ -32,7 +33,15 @@ class RenderedPdf:
     page_count: int | None
 
 
+class ReportRenderer(Protocol):
+    async def render(self, report: ReportData) -> RenderedPdf:
+        """The report's PDF; raises RendererError when it cannot be made now, RendererRefused when never."""
+        ...
+
+
 class RendererClient:
+    """The renderer service (`renderer/`) over HTTP: `POST /v1/reports`."""
+
     def __init__(self, settings: Settings, http: aiohttp.ClientSession) -> None:
         self._url = settings.renderer_url + "/v1/reports"
         self._headers = {"Authorization": f"Bearer {settings.renderer_token.value}"}

@@ -16,13 +16,12 @@ from crb import embedded, outbox
 from crb.db import create_pool
 from crb.outbox import Relay
 from crb.payments import gateway_for
-from crb.renderer_client import RendererClient
 from crb.settings import Settings
 from crb.storage import store_for
 from edge import admin, checkout, downloads, metrics, offline, sessions, site, unsubscribe, webhooks
 from edge.cors import cors
 from edge.errors import json_errors
-from edge.keys import ARQ, GATEWAY, HTTP, METRICS, PAYMENTS, POOL, RELAY, RENDERER, SETTINGS, STORE
+from edge.keys import ARQ, GATEWAY, HTTP, METRICS, PAYMENTS, POOL, RELAY, SETTINGS, STORE
 
 log = logging.getLogger(__name__)
 
@@ -109,7 +108,6 @@ async def _payments(app: web.Application) -> AsyncIterator[None]:
 
 async def _http(app: web.Application) -> AsyncIterator[None]:
     app[HTTP] = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
-    app[RENDERER] = RendererClient(app[SETTINGS], app[HTTP])
     yield
     await app[HTTP].close()
 

@@ -2,27 +2,37 @@
 
 from __future__ import annotations
 
+import html
 import logging
 import time
 import uuid
-from typing import Any
 from urllib.parse import quote
 
 from aiohttp import web
 
 from crb import links
+from crb.downloads import DownloadableReport, live_report, request_render_again
 from crb.errors import Conflict, Gone, NotFound, ServiceUnavailable, Unauthorized
-from crb.renderer_client import RendererError
-from crb.rendering import build_report_data
 from crb.storage import PDF, LocalStore, StorageError
-from edge.keys import POOL, RENDERER, SETTINGS, STORE
+from edge.keys import POOL, RELAY, SETTINGS, STORE
 
 log = logging.getLogger(__name__)
 
 SIGNED_URL_SECONDS = 300  # the storage link behind a download redirect only needs to live a moment
+WAIT_S = 5  # how often the waiting page looks again while a purged PDF is rendered again
+
+_WAITING = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="refresh" content="{wait}"><title>Preparing your report</title></head>
+<body style="font-family:system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem;color:#1d2b3a">
+<h1>Your report is being prepared again</h1>
+<p>We keep report files for a while only, so {name} is being printed again from your answers, exactly as
+before. This takes about a minute; the download starts by itself when it is ready.</p>
+<p>If it does not, <a href="">try the link again</a>.</p>
+</body></html>"""
 
 
-async def download_report(request: web.Request) -> web.Response:
+async def download_report(request: web.Request) -> web.StreamResponse:
     settings = request.app[SETTINGS]
     try:
         report_id = uuid.UUID(request.match_info["report_id"])
@@ -30,60 +40,39 @@ async def download_report(request: web.Request) -> web.Response:
         raise NotFound("no such report", field="report_id") from None
     if not links.download_token_ok(settings, report_id, request.query.get("token", "")):
         raise Unauthorized("this download link is not valid", field="token")
-    row = await _live_report(request, report_id)
-    if row is None:
+    async with request.app[POOL].acquire() as conn:
+        report = await live_report(conn, report_id)
+    if report is None:
         raise NotFound("no such report", field="report_id")
-    if row["session_status"] == "refunded" or row["erased_at"] is not None:
+    if report.revoked:
         raise Gone("this report is no longer available", code="revoked")
-    if row["status"] != "ready":
-        raise Conflict(f"the report is not ready yet ({row['status']})", code="not_ready")
-    raise web.HTTPFound(await _stored_url(request, row))
-
-
-async def _stored_url(request: web.Request, row: Any) -> str:
-    """A short-lived storage link to the report's PDF, rendered again first if it is no longer stored."""
+    if report.status != "ready" or report.storage_path is None:
+        raise Conflict(f"the report is not ready yet ({report.status})", code="not_ready")
     store = request.app[STORE]
     try:
-        if row["purged_at"] is not None or not await store.exists(row["storage_path"]):
-            await _render_again(request, row)
-        return await store.signed_url(row["storage_path"], SIGNED_URL_SECONDS, download_name(row))
+        stored = report.purged_at is None and await store.exists(report.storage_path)
+        url = await store.signed_url(report.storage_path, SIGNED_URL_SECONDS, report.file_name) if stored else None
     except StorageError as e:
-        log.error("the store failed serving report %s: %s", row["id"], e)
+        log.error("the store failed serving report %s: %s", report.id, e)
         raise ServiceUnavailable("the report store is not answering; please retry in a minute") from e
+    if url is None:
+        return await _rendering_again(request, report)
+    raise web.HTTPFound(url)
 
 
-def download_name(row: Any) -> str:
-    """The file name a browser saves the report as: named for the company, safe on every file system."""
-    company = "".join(c for c in (row["company_name"] or "") if c.isalnum() or c in " &.,-_'").strip()
-    return f"CRB report - {company}.pdf" if company else "CRB report.pdf"
-
-
-async def _live_report(request: web.Request, report_id: uuid.UUID) -> Any:
-    """The report a link names or, if it was regenerated since, the session's live one (old emails keep working)."""
-    return await request.app[POOL].fetchrow(
-        "select r.id, r.status, r.storage_path, r.purged_at, r.ready_at, s.status as session_status, s.erased_at,"
-        " s.answers, s.tier, s.company_name from reports r join quiz_sessions s on s.id = r.session_id"
-        " where r.session_id = (select session_id from reports where id = $1)"
-        " and (r.id = $1 or r.status <> 'superseded') order by (r.status = 'superseded'), r.version desc limit 1",
-        report_id,
-    )
-
-
-async def _render_again(request: web.Request, row: Any) -> None:
-    """A PDF purged by retention is rendered again from the same answers and date, stored, and served."""
-    report = build_report_data(request.app[SETTINGS], row, row["ready_at"].date())
-    try:
-        rendered = await request.app[RENDERER].render(report)
-        await request.app[STORE].upload(row["storage_path"], rendered.content)
-    except (RendererError, StorageError) as e:
-        log.error("could not render report %s again: %s", row["id"], e)
-        raise ServiceUnavailable("the report is being prepared again; please retry in a minute") from e
-    await request.app[POOL].execute(
-        "update reports set purged_at = null, size_bytes = $2, updated_at = now() where id = $1",
-        row["id"],
-        len(rendered.content),
-    )
-    log.info("report %s rendered again after retention purged it", row["id"])
+async def _rendering_again(request: web.Request, report: DownloadableReport) -> web.Response:
+    """Retention purged the PDF: a job renders it again from the same answers and date, and this answers 202
+    with a page that looks again until it is stored (nothing slow runs in the edge)."""
+    async with request.app[POOL].acquire() as conn:
+        if await request_render_again(conn, report):
+            log.info("report %s: its PDF was purged; queued to render again", report.id)
+            request.app[RELAY].nudge()
+    headers = {"Retry-After": str(WAIT_S), "Cache-Control": "no-store"}
+    if "text/html" in request.headers.get("Accept", ""):
+        page = _WAITING.format(wait=WAIT_S, name=html.escape(report.file_name))
+        return web.Response(status=202, text=page, content_type="text/html", headers=headers)
+    body = {"status": "rendering", "message": "the report is being prepared again", "retry_after_s": WAIT_S}
+    return web.json_response(body, status=202, headers=headers)
 
 
 async def local_file(request: web.Request) -> web.FileResponse:

@@ -13,7 +13,6 @@ from crb.db import Pool
 from crb.fulfilment import Payment
 from crb.outbox import Relay
 from crb.payments import PaymentGateway
-from crb.renderer_client import RendererClient
 from crb.settings import Settings
 from crb.storage import ReportStore
 
@@ -27,6 +26,5 @@ GATEWAY = web.AppKey("gateway", PaymentGateway)
 STORE = web.AppKey("store", ReportStore)
 HTTP = web.AppKey("http", aiohttp.ClientSession)
 RELAY = web.AppKey("relay", Relay)
-RENDERER = web.AppKey("renderer", RendererClient)
 METRICS: web.AppKey[EdgeMetrics] = web.AppKey("metrics")
 PAYMENTS: web.AppKey[Batcher[Payment, str]] = web.AppKey("payments")  # paid checkout events, fulfilled in batches

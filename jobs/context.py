@@ -15,7 +15,7 @@ from crb import embedded
 from crb.db import Pool, create_pool
 from crb.mail import Mailer, mailer_for
 from crb.payments import PaymentGateway, gateway_for
-from crb.renderer_client import RendererClient
+from crb.renderer_client import RendererClient, ReportRenderer
 from crb.settings import Settings
 from crb.storage import ReportStore, store_for
 from jobs.retry import RETRIES, RetryPolicies
@@ -53,7 +53,7 @@ class Deps:
     pool: Pool
     store: ReportStore
     mailer: Mailer
-    renderer: RendererClient
+    renderer: ReportRenderer
     http: aiohttp.ClientSession
     redis: ArqRedis
     gateway: PaymentGateway
@@ -72,11 +72,16 @@ def deps(ctx: dict[str, Any]) -> Deps:
 
 
 async def open_deps(
-    settings: Settings, redis: ArqRedis, clock: Clock = utc_now, retries: RetryPolicies = RETRIES
+    settings: Settings,
+    redis: ArqRedis,
+    clock: Clock = utc_now,
+    retries: RetryPolicies = RETRIES,
+    renderer: ReportRenderer | None = None,
 ) -> Deps:
+    """The real adapters for `settings`; `renderer` replaces the renderer service (tests pass an in-process one)."""
     pool = await create_pool(settings.database_url or embedded.postgres_url(settings.data_dir))
     http = aiohttp.ClientSession()
-    renderer = RendererClient(settings, http)
+    renderer = renderer or RendererClient(settings, http)
     mailer, gateway = mailer_for(settings), gateway_for(settings)
     return Deps(settings, pool, store_for(settings), mailer, renderer, http, redis, gateway, clock, retries)
 

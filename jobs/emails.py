@@ -9,6 +9,7 @@ from typing import Any
 from arq import Retry
 
 from crb import analysis, emails, links
+from crb.downloads import report_file_name
 from crb.mail import Attachment, Email, TransientMailError
 from crb.quiz import InvalidAnswers, load_quiz, validate_answers
 from crb.storage import StorageError
@@ -111,5 +112,4 @@ async def _attachment(d: Deps, context: dict[str, Any]) -> tuple[Attachment, ...
     except StorageError as e:  # the email carries the download link too: better sent without the file than late
         log.warning("sending the report email without its attachment, which could not be read: %s", e)
         return ()
-    name = "".join(c for c in f"CRB report - {context['company_name']}" if c not in '/\\:*?"<>|').strip()
-    return (Attachment(name + ".pdf", pdf, "application/pdf"),)
+    return (Attachment(report_file_name(context["company_name"]), pdf, "application/pdf"),)

@@ -1,4 +1,5 @@
-"""The report job: answers → report data → renderer → storage → ready → report-ready email, with retries."""
+"""The report jobs: answers → report data → renderer → storage → ready → report-ready email, with retries; and a
+ready report's PDF, purged by retention, rendered again when its download is asked for."""
 
 from __future__ import annotations
 
@@ -119,6 +120,60 @@ async def _build(d: Deps, rid: uuid.UUID, session: Any) -> str:
         return await _not_needed(d, rid, session["id"], _why_not(current))
     await outbox.relay(d.pool, d.redis, d.settings.queue_name)
     return "ready"
+
+
+async def render_again(ctx: dict[str, Any], report_id: str) -> str:
+    """arq job: a ready report whose PDF retention purged is rendered again from the same answers and date, and
+    stored with its new hash, size and page count (the download's waiting page then finds it)."""
+    d = deps(ctx)
+    rid = uuid.UUID(report_id)
+    row = await d.pool.fetchrow(
+        "select r.status as report_status, r.storage_path, r.purged_at, r.ready_at, s.* from reports r"
+        " join quiz_sessions s on s.id = r.session_id where r.id = $1",
+        rid,
+    )
+    if row is None:
+        return "nothing to do (no such report)"
+    if row["report_status"] != "ready":
+        return await _render_request_done(d, rid, f"nothing to do (report {row['report_status']})")
+    if row["status"] in lifecycle.NOT_ENTITLED or row["erased_at"] is not None:
+        return await _render_request_done(d, rid, f"nothing to do ({_why_not(row)})")
+    path = row["storage_path"]
+    try:
+        if row["purged_at"] is None and await d.store.exists(path):
+            return await _render_request_done(d, rid, "nothing to do (stored)")
+        rendered = await d.renderer.render(build_report_data(d.settings, row, row["ready_at"].date()))
+        await d.store.upload(path, rendered.content)
+    except TRANSIENT as e:
+        job_try = int(ctx.get("job_try", 1))
+        log.warning("rendering report %s again, try %d, failed: %s", rid, job_try, e)
+        if d.retries.report.exhausted(job_try):
+            return await _render_request_done(d, rid, f"failed: {e}")  # the next visit asks again
+        raise Retry(defer=d.retries.report.defer_s(job_try)) from e
+    except Exception as e:
+        log.exception("report %s could not be rendered again", rid)
+        return await _render_request_done(d, rid, f"failed: {e!r}")
+    async with d.pool.acquire() as conn, conn.transaction():
+        current = await conn.fetchrow("select status, erased_at from quiz_sessions where id = $1 for update", row["id"])
+        kept = current["status"] not in lifecycle.NOT_ENTITLED and current["erased_at"] is None
+        stored = kept and await conn.fetchval(
+            "update reports set purged_at = null, size_bytes = $2, page_count = $3, sha256 = $4,"
+            " render_requested_at = null, updated_at = now() where id = $1 and status = 'ready' returning id",
+            rid,
+            len(rendered.content),
+            rendered.page_count,
+            hashlib.sha256(rendered.content).hexdigest(),
+        )
+    if not stored:  # refunded or erased while it rendered: the file goes again
+        await d.store.delete([path])
+        return await _render_request_done(d, rid, "not stored (no longer the customer's)")
+    log.info("report %s rendered again after retention purged it", rid)
+    return "rendered again"
+
+
+async def _render_request_done(d: Deps, rid: uuid.UUID, outcome: str) -> str:
+    await d.pool.execute("update reports set render_requested_at = null, updated_at = now() where id = $1", rid)
+    return outcome
 
 
 async def _pdf(d: Deps, path: str, session: Any) -> tuple[bytes, int | None]:

@@ -10,6 +10,7 @@ from arq.connections import RedisSettings
 from arq.cron import CronJob
 from arq.worker import Function, Worker, func
 
+from crb.renderer_client import ReportRenderer
 from crb.schedule import SCHEDULE
 from crb.settings import Settings
 from jobs.cleanup import quiz_cleanup, storage_cleanup
@@ -19,7 +20,7 @@ from jobs.followups import follow_up_emails
 from jobs.outbox import relay_outbox
 from jobs.reconcile import reconcile
 from jobs.refunds import refund_payment
-from jobs.reports import generate_report
+from jobs.reports import generate_report, render_again
 from jobs.retry import RETRIES, RetryPolicies
 
 SCHEDULED = {
@@ -34,6 +35,7 @@ def functions(retries: RetryPolicies = RETRIES) -> list[Function]:
     """The worker's jobs, tried as often as `retries` says (the jobs read the same policy from their context)."""
     return [
         func(generate_report, max_tries=retries.report.tries, timeout=JOB_TIMEOUT_S),
+        func(render_again, max_tries=retries.report.tries, timeout=JOB_TIMEOUT_S),
         func(send_email, max_tries=retries.email.tries, timeout=60),
         func(refund_payment, max_tries=retries.refund.tries, timeout=60),
         # The scheduled jobs are functions too, so that an operator can run one now (POST /api/admin/jobs/{name}).
@@ -62,12 +64,16 @@ def cron_jobs() -> list[CronJob]:
 
 
 def worker_kwargs(
-    settings: Settings, redis_url: str, clock: Clock = utc_now, retries: RetryPolicies = RETRIES
+    settings: Settings,
+    redis_url: str,
+    clock: Clock = utc_now,
+    retries: RetryPolicies = RETRIES,
+    renderer: ReportRenderer | None = None,
 ) -> dict[str, Any]:
-    """Everything arq's Worker needs, from our settings."""
+    """Everything arq's Worker needs, from our settings (`renderer`: see `open_deps`)."""
 
     async def on_startup(ctx: dict[str, Any]) -> None:
-        ctx["deps"] = await open_deps(settings, ctx["redis"], clock, retries)
+        ctx["deps"] = await open_deps(settings, ctx["redis"], clock, retries, renderer)
 
     async def on_shutdown(ctx: dict[str, Any]) -> None:
         if "deps" in ctx:
@@ -89,6 +95,11 @@ def worker_kwargs(
 
 
 def create_worker(
-    settings: Settings, redis_url: str, clock: Clock = utc_now, retries: RetryPolicies = RETRIES, **overrides: Any
+    settings: Settings,
+    redis_url: str,
+    clock: Clock = utc_now,
+    retries: RetryPolicies = RETRIES,
+    renderer: ReportRenderer | None = None,
+    **overrides: Any,
 ) -> Worker:
-    return Worker(**{**worker_kwargs(settings, redis_url, clock, retries), **overrides})
+    return Worker(**{**worker_kwargs(settings, redis_url, clock, retries, renderer), **overrides})

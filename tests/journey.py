@@ -2,9 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
+from aiohttp import web
 from aiohttp.test_utils import TestClient
+
+from crb.settings import Settings
+
+Client = TestClient[web.Request, web.Application]
+"""A test client of the edge's app."""
+
+
+class EdgeClient(Protocol):
+    """The `edge_client` fixture: starts an edge with these extra environment variables."""
+
+    async def __call__(self, **env: str) -> tuple[Client, Settings]: ...
+
 
 ANSWERS: dict[str, Any] = {
     "company_name": "Müller & Söhne Marketing GmbH",
@@ -41,14 +54,14 @@ def auth(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-async def new_session(client: TestClient) -> tuple[str, str]:
+async def new_session(client: Client) -> tuple[str, str]:
     response = await client.post("/api/sessions")
     assert response.status == 201, await response.text()
     body = await response.json()
     return body["id"], body["token"]
 
 
-async def completed_session(client: TestClient, answers: dict[str, Any] | None = None) -> tuple[str, str]:
+async def completed_session(client: Client, answers: dict[str, Any] | None = None) -> tuple[str, str]:
     sid, token = await new_session(client)
     response = await client.put(
         f"/api/sessions/{sid}/answers", json={"answers": answers or ANSWERS}, headers=auth(token)
@@ -60,7 +73,7 @@ async def completed_session(client: TestClient, answers: dict[str, Any] | None =
 
 
 async def checkout(
-    client: TestClient, sid: str, token: str, email: str = "owner@example.com", tier: str = "report"
+    client: Client, sid: str, token: str, email: str = "owner@example.com", tier: str = "report"
 ) -> dict[str, Any]:
     response = await client.post(
         f"/api/sessions/{sid}/checkout", json={"email": email, "tier": tier}, headers=auth(token)

@@ -5,18 +5,16 @@ from __future__ import annotations
 import email
 import email.policy
 import io
-from collections.abc import Callable
 from typing import Any
 
 import pypdf
 import pytest
-from aiohttp.test_utils import TestClient
 
 from tests.conftest import run_worker
 from tests.fakes.postmark_server import FakePostmark
 from tests.fakes.storage_server import FakeStorage
 from tests.fakes.stripe_server import FakeStripe, event, signed
-from tests.journey import ANSWERS, auth, checkout, completed_session
+from tests.journey import ANSWERS, Client, EdgeClient, auth, checkout, completed_session
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
@@ -37,14 +35,14 @@ def assert_is_the_report(pdf: bytes) -> None:
     assert "Executive summary" in text
 
 
-async def report_state(client: TestClient, sid: str, token: str) -> dict[str, Any]:
+async def report_state(client: Client, sid: str, token: str) -> dict[str, Any]:
     response = await client.get(f"/api/sessions/{sid}/report", headers=auth(token))
     assert response.status == 200
     return dict(await response.json())
 
 
 async def test_offline_payment_to_emailed_pdf_via_postmark(
-    edge_client: Callable[..., Any],
+    edge_client: EdgeClient,
     renderer_url: str,
     fake_postmark: tuple[FakePostmark, str],
 ) -> None:
@@ -95,7 +93,7 @@ async def test_offline_payment_to_emailed_pdf_via_postmark(
 
 
 async def test_stripe_checkout_to_supabase_storage_and_eml_outbox(
-    edge_client: Callable[..., Any],
+    edge_client: EdgeClient,
     renderer_url: str,
     fake_stripe: FakeStripe,
     fake_storage: tuple[FakeStorage, str],
@@ -144,6 +142,6 @@ async def test_stripe_checkout_to_supabase_storage_and_eml_outbox(
     assert sorted(m["X-Tag"] for m in messages) == ["payment-confirmation", "report-ready"]
     ready = next(m for m in messages if m["X-Tag"] == "report-ready")
     assert ready["To"] == "owner@example.com"
-    [attachment] = list(ready.iter_attachments())  # type: ignore[attr-defined]
+    [attachment] = list(ready.iter_attachments())
     assert attachment.get_content_type() == "application/pdf"
     assert attachment.get_content() == stored.data

@@ -3,25 +3,22 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
-from typing import Any
 
 import asyncpg
 import pytest
-from aiohttp.test_utils import TestClient
 
 from crb.settings import Settings
-from tests.journey import auth, checkout, completed_session
+from tests.journey import Client, EdgeClient, auth, checkout, completed_session
 
 ADMIN = {"Authorization": "Bearer admin-secret"}
 
 
 @pytest.fixture
-async def edge(edge_client: Callable[..., Any]) -> tuple[TestClient, Settings]:
-    return await edge_client(ADMIN_TOKEN="admin-secret")  # type: ignore[no-any-return]
+async def edge(edge_client: EdgeClient) -> tuple[Client, Settings]:
+    return await edge_client(ADMIN_TOKEN="admin-secret")
 
 
-async def paid(client: TestClient, settings: Settings) -> tuple[str, str]:
+async def paid(client: Client, settings: Settings) -> tuple[str, str]:
     sid, token = await completed_session(client)
     page = (await checkout(client, sid, token))["url"].removeprefix(settings.public_base_url)
     await client.post(page + "/pay", headers={"Accept": "application/json"})
@@ -29,7 +26,7 @@ async def paid(client: TestClient, settings: Settings) -> tuple[str, str]:
 
 
 @pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer wrong"}, {"Authorization": "admin-secret"}])
-async def test_admin_needs_the_token(edge: Any, headers: dict[str, str]) -> None:
+async def test_admin_needs_the_token(edge: tuple[Client, Settings], headers: dict[str, str]) -> None:
     client, _ = edge
     for method, path in (
         ("GET", "/api/admin/jobs"),
@@ -41,14 +38,14 @@ async def test_admin_needs_the_token(edge: Any, headers: dict[str, str]) -> None
         assert (await response.json())["error"]["code"] == "unauthorized"
 
 
-async def test_admin_is_off_without_a_token(edge_client: Callable[..., Any]) -> None:
+async def test_admin_is_off_without_a_token(edge_client: EdgeClient) -> None:
     client, _ = await edge_client()
     response = await client.get("/api/admin/jobs", headers=ADMIN)
     assert response.status == 401
     assert "ADMIN_TOKEN" in (await response.json())["error"]["message"]
 
 
-async def test_schedule_lists_every_job_with_next_run(edge: Any, db: asyncpg.Connection) -> None:
+async def test_schedule_lists_every_job_with_next_run(edge: tuple[Client, Settings], db: asyncpg.Connection) -> None:
     client, _ = edge
     await db.execute(
         "insert into job_runs (name, trigger, started_at, finished_at, outcome, result)"
@@ -62,7 +59,7 @@ async def test_schedule_lists_every_job_with_next_run(edge: Any, db: asyncpg.Con
     assert all(j["next_run"] for j in jobs.values())
 
 
-async def test_run_a_job_now_queues_it(edge: Any) -> None:
+async def test_run_a_job_now_queues_it(edge: tuple[Client, Settings]) -> None:
     client, settings = edge
     response = await client.post("/api/admin/jobs/quiz-cleanup", headers=ADMIN)
     assert response.status == 202
@@ -70,7 +67,9 @@ async def test_run_a_job_now_queues_it(edge: Any) -> None:
     assert (await client.post("/api/admin/jobs/format-disk", headers=ADMIN)).status == 404
 
 
-async def test_regenerate_supersedes_and_queues_a_new_version(edge: Any, db: asyncpg.Connection) -> None:
+async def test_regenerate_supersedes_and_queues_a_new_version(
+    edge: tuple[Client, Settings], db: asyncpg.Connection
+) -> None:
     client, settings = edge
     sid, _ = await paid(client, settings)
     response = await client.post(f"/api/admin/sessions/{sid}/regenerate", headers=ADMIN)
@@ -85,7 +84,7 @@ async def test_regenerate_supersedes_and_queues_a_new_version(edge: Any, db: asy
     assert await db.fetchval("select status from quiz_sessions where id = $1", uuid.UUID(sid)) == "generating"
 
 
-async def test_stats_show_the_funnel_emails_and_storage(edge: Any) -> None:
+async def test_stats_show_the_funnel_emails_and_storage(edge: tuple[Client, Settings]) -> None:
     client, settings = edge
     await completed_session(client)
     await paid(client, settings)
@@ -95,7 +94,9 @@ async def test_stats_show_the_funnel_emails_and_storage(edge: Any) -> None:
     assert {"files", "bytes"} <= body["storage"].keys()
 
 
-async def test_erasure_keeps_the_accounts_and_revokes_everything_else(edge: Any, db: asyncpg.Connection) -> None:
+async def test_erasure_keeps_the_accounts_and_revokes_everything_else(
+    edge: tuple[Client, Settings], db: asyncpg.Connection
+) -> None:
     client, settings = edge
     sid, token = await paid(client, settings)
     response = await client.delete(f"/api/sessions/{sid}", headers=auth(token))
@@ -106,7 +107,7 @@ async def test_erasure_keeps_the_accounts_and_revokes_everything_else(edge: Any,
     assert (await client.delete(f"/api/sessions/{sid}")).status == 401
 
 
-async def test_bad_unsubscribe_token_is_400(edge: Any) -> None:
+async def test_bad_unsubscribe_token_is_400(edge: tuple[Client, Settings]) -> None:
     client, _ = edge
     response = await client.get("/api/unsubscribe?token=" + str(uuid.uuid4()) + ".forged")
     assert response.status == 400

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
-from aiohttp.test_utils import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.fakes.stripe_server import FakeStripe, event, signed
-from tests.journey import checkout, completed_session
+from tests.journey import Client, EdgeClient, checkout, completed_session
 
 ADMIN = {"Authorization": "Bearer admin-secret"}
 SECRET = "whsec_test_metrics"
@@ -17,7 +13,7 @@ SECRET = "whsec_test_metrics"
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
 
 
-async def scrape(client: TestClient) -> Samples:
+async def scrape(client: Client) -> Samples:
     response = await client.get("/metrics", headers=ADMIN)
     assert response.status == 200, await response.text()
     assert response.headers["Content-Type"].startswith("text/plain; version=0.0.4")
@@ -29,7 +25,7 @@ def value(samples: Samples, name: str, **labels: str) -> float:
     return samples.get((name, frozenset(labels.items())), 0.0)
 
 
-async def test_metrics_need_the_admin_token(edge_client: Callable[..., Any]) -> None:
+async def test_metrics_need_the_admin_token(edge_client: EdgeClient) -> None:
     client, _ = await edge_client(ADMIN_TOKEN="admin-secret")
     assert (await client.get("/metrics")).status == 401
     assert (await client.get("/metrics", headers={"Authorization": "Bearer wrong"})).status == 401
@@ -40,7 +36,7 @@ async def test_metrics_need_the_admin_token(edge_client: Callable[..., Any]) -> 
 
 
 async def test_metrics_count_requests_events_batches_and_the_database(
-    isolated_database_url: str, edge_client: Callable[..., Any], fake_stripe: FakeStripe
+    isolated_database_url: str, edge_client: EdgeClient, fake_stripe: FakeStripe
 ) -> None:  # the database first, so the edge closes before it is dropped
     client, _ = await edge_client(
         ADMIN_TOKEN="admin-secret",

@@ -5,39 +5,39 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import asyncpg
 import pytest
-from aiohttp.test_utils import TestClient
+from aiohttp import ClientResponse
 
 from crb.fulfilment import PaidCheckout
 from crb.settings import ConfigError, Settings
 from edge.keys import PAYMENTS
 from tests.fakes.stripe_server import FakeStripe, event, fixture, signed
-from tests.journey import auth, checkout, completed_session
+from tests.journey import Client, EdgeClient, auth, checkout, completed_session
 
 WEBHOOK = "/api/payments/webhook"
 SECRET = "whsec_test_payments"
 
 
 @pytest.fixture
-async def stripe_edge(edge_client: Callable[..., Any], fake_stripe: FakeStripe) -> tuple[TestClient, Settings]:
+async def stripe_edge(edge_client: EdgeClient, fake_stripe: FakeStripe) -> tuple[Client, Settings]:
     client, settings = await edge_client(
         STRIPE_SECRET_KEY="sk_test_payments", STRIPE_API_BASE=fake_stripe.base_url, STRIPE_WEBHOOK_SECRET=SECRET
     )
     return client, settings
 
 
-async def deliver(client: TestClient, payload: dict[str, Any]) -> str:
+async def deliver(client: Client, payload: dict[str, Any]) -> str:
     body, header = signed(payload, SECRET)
     response = await client.post(WEBHOOK, data=body, headers={"Stripe-Signature": header})
     assert response.status == 200, await response.text()
     return str((await response.json())["outcome"])
 
 
-async def started(client: TestClient) -> tuple[str, str, str]:
+async def started(client: Client) -> tuple[str, str, str]:
     sid, token = await completed_session(client)
     return sid, token, (await checkout(client, sid, token))["checkout_id"]
 
@@ -57,7 +57,7 @@ def charge_refunded(fake: FakeStripe, checkout_id: str, refunded: int, *, sid: s
     return event("charge.refunded", c)
 
 
-async def row(db: asyncpg.Connection, sid: str) -> Any:
+async def row(db: asyncpg.Connection, sid: str) -> asyncpg.Record:
     return await db.fetchrow("select * from quiz_sessions where id = $1", uuid.UUID(sid))
 
 
@@ -75,7 +75,9 @@ async def jobs(db: asyncpg.Connection, sid: str) -> list[str]:
 FULFILLED = ["send_email:payment_confirmation", "generate_report"]
 
 
-async def test_checkout_session_belongs_to_the_quiz_session(stripe_edge: Any, fake_stripe: FakeStripe) -> None:
+async def test_checkout_session_belongs_to_the_quiz_session(
+    stripe_edge: tuple[Client, Settings], fake_stripe: FakeStripe
+) -> None:
     client, _ = stripe_edge
     sid, token = await completed_session(client)
     first = await checkout(client, sid, token, email="owner@example.com", tier="report")
@@ -93,7 +95,9 @@ async def test_checkout_session_belongs_to_the_quiz_session(stripe_edge: Any, fa
     assert "amount" not in str(fake_stripe.requests[0]["params"].get("metadata"))
 
 
-async def test_stripe_down_during_checkout_is_a_clear_502(stripe_edge: Any, fake_stripe: FakeStripe) -> None:
+async def test_stripe_down_during_checkout_is_a_clear_502(
+    stripe_edge: tuple[Client, Settings], fake_stripe: FakeStripe
+) -> None:
     client, _ = stripe_edge
     sid, token = await completed_session(client)
     fake_stripe.fail_with = 500
@@ -106,7 +110,9 @@ async def test_stripe_down_during_checkout_is_a_clear_502(stripe_edge: Any, fake
     assert "Something went wrong on Stripe" not in error["message"]  # details stay in the log
 
 
-async def test_paid_session_cannot_check_out_again(stripe_edge: Any, fake_stripe: FakeStripe) -> None:
+async def test_paid_session_cannot_check_out_again(
+    stripe_edge: tuple[Client, Settings], fake_stripe: FakeStripe
+) -> None:
     client, _ = stripe_edge
     sid, token, cs = await started(client)
     assert await deliver(client, event("checkout.session.completed", fake_stripe.complete(cs))) == "fulfilled"
@@ -117,7 +123,7 @@ async def test_paid_session_cannot_check_out_again(stripe_edge: Any, fake_stripe
 
 
 async def test_expired_checkout_can_start_again(
-    stripe_edge: Any, fake_stripe: FakeStripe, db: asyncpg.Connection
+    stripe_edge: tuple[Client, Settings], fake_stripe: FakeStripe, db: asyncpg.Connection
 ) -> None:
     client, _ = stripe_edge
     sid, token, cs = await started(client)
@@ -134,14 +140,14 @@ async def test_expired_checkout_can_start_again(
     assert await jobs(db, sid) == FULFILLED
 
 
-async def post_checkout(client: TestClient, sid: str, token: str, email: str) -> Any:
+async def post_checkout(client: Client, sid: str, token: str, email: str) -> ClientResponse:
     return await client.post(
         f"/api/sessions/{sid}/checkout", json={"email": email, "tier": "report"}, headers=auth(token)
     )
 
 
 async def test_a_new_checkout_closes_the_previous_one_so_only_one_can_be_paid(
-    stripe_edge: Any, fake_stripe: FakeStripe, db: asyncpg.Connection
+    stripe_edge: tuple[Client, Settings], fake_stripe: FakeStripe, db: asyncpg.Connection
 ) -> None:
     client, _ = stripe_edge
     sid, token, first = await started(client)
@@ -156,7 +162,7 @@ async def test_a_new_checkout_closes_the_previous_one_so_only_one_can_be_paid(
 
 
 async def test_a_checkout_paid_meanwhile_is_fulfilled_not_replaced(
-    stripe_edge: Any, fake_stripe: FakeStripe, db: asyncpg.Connection
+    stripe_edge: tuple[Client, Settings], fake_stripe: FakeStripe, db: asyncpg.Connection
 ) -> None:
     client, _ = stripe_edge
     sid, token, cs = await started(client)
@@ -169,7 +175,7 @@ async def test_a_checkout_paid_meanwhile_is_fulfilled_not_replaced(
 
 
 async def test_no_new_checkout_while_a_delayed_payment_is_on_its_way(
-    stripe_edge: Any, fake_stripe: FakeStripe, db: asyncpg.Connection
+    stripe_edge: tuple[Client, Settings], fake_stripe: FakeStripe, db: asyncpg.Connection
 ) -> None:
     client, _ = stripe_edge
     sid, token, cs = await started(client)
@@ -183,7 +189,7 @@ async def test_no_new_checkout_while_a_delayed_payment_is_on_its_way(
 
 
 async def test_a_payment_we_cannot_deliver_for_is_named_and_its_refund_spares_the_real_one(
-    stripe_edge: Any, fake_stripe: FakeStripe, db: asyncpg.Connection
+    stripe_edge: tuple[Client, Settings], fake_stripe: FakeStripe, db: asyncpg.Connection
 ) -> None:
     client, _ = stripe_edge
     sid, _, cs = await started(client)
@@ -213,7 +219,7 @@ async def test_a_payment_we_cannot_deliver_for_is_named_and_its_refund_spares_th
 
 
 async def test_erasing_a_session_in_checkout_closes_its_checkout(
-    stripe_edge: Any, fake_stripe: FakeStripe, db: asyncpg.Connection
+    stripe_edge: tuple[Client, Settings], fake_stripe: FakeStripe, db: asyncpg.Connection
 ) -> None:
     client, _ = stripe_edge
     sid, token, cs = await started(client)
@@ -223,7 +229,7 @@ async def test_erasing_a_session_in_checkout_closes_its_checkout(
 
 
 async def test_pay_later_waits_for_the_async_result(
-    stripe_edge: Any, fake_stripe: FakeStripe, db: asyncpg.Connection
+    stripe_edge: tuple[Client, Settings], fake_stripe: FakeStripe, db: asyncpg.Connection
 ) -> None:
     client, _ = stripe_edge
     sid, _, cs = await started(client)
@@ -239,7 +245,7 @@ async def test_pay_later_waits_for_the_async_result(
 
 
 async def test_async_failure_and_payment_failure_let_the_customer_try_again(
-    stripe_edge: Any, fake_stripe: FakeStripe, db: asyncpg.Connection
+    stripe_edge: tuple[Client, Settings], fake_stripe: FakeStripe, db: asyncpg.Connection
 ) -> None:
     client, _ = stripe_edge
     sid, _, cs = await started(client)
@@ -256,7 +262,7 @@ async def test_async_failure_and_payment_failure_let_the_customer_try_again(
 
 
 async def test_expired_after_completed_never_touches_a_paid_session(
-    stripe_edge: Any, fake_stripe: FakeStripe, db: asyncpg.Connection
+    stripe_edge: tuple[Client, Settings], fake_stripe: FakeStripe, db: asyncpg.Connection
 ) -> None:
     client, _ = stripe_edge
     sid, _, cs = await started(client)
@@ -267,7 +273,7 @@ async def test_expired_after_completed_never_touches_a_paid_session(
 
 
 async def test_same_event_ten_times_in_a_row_and_ten_at_once(
-    stripe_edge: Any, fake_stripe: FakeStripe, db: asyncpg.Connection
+    stripe_edge: tuple[Client, Settings], fake_stripe: FakeStripe, db: asyncpg.Connection
 ) -> None:
     client, _ = stripe_edge
     sid, _, cs = await started(client)
@@ -284,7 +290,7 @@ async def test_same_event_ten_times_in_a_row_and_ten_at_once(
 
 
 async def test_a_burst_to_two_edges_fulfils_each_session_once(
-    stripe_edge: Any, edge_client: Callable[..., Any], fake_stripe: FakeStripe, db: asyncpg.Connection
+    stripe_edge: tuple[Client, Settings], edge_client: EdgeClient, fake_stripe: FakeStripe, db: asyncpg.Connection
 ) -> None:
     """Thirty sessions' events, each delivered to two edges at once (Stripe retrying while the first is
     still at work), plus a second event per session: the edges batch them, and each session is paid once."""
@@ -308,7 +314,7 @@ async def test_a_burst_to_two_edges_fulfils_each_session_once(
 
 
 async def test_a_payment_the_database_refuses_does_not_hold_back_its_batch(
-    stripe_edge: Any, fake_stripe: FakeStripe, db: asyncpg.Connection
+    stripe_edge: tuple[Client, Settings], fake_stripe: FakeStripe, db: asyncpg.Connection
 ) -> None:
     client, _ = stripe_edge
     (first, _, taken), (second, _, _), *rest = [await started(client) for _ in range(4)]
@@ -326,7 +332,7 @@ async def test_a_payment_the_database_refuses_does_not_hold_back_its_batch(
 
 
 async def test_a_nul_character_in_an_event_is_stored_without_it(
-    stripe_edge: Any, fake_stripe: FakeStripe, db: asyncpg.Connection
+    stripe_edge: tuple[Client, Settings], fake_stripe: FakeStripe, db: asyncpg.Connection
 ) -> None:
     """Postgres' jsonb refuses \\u0000; customers can type it into a name, and Stripe passes it on."""
     client, _ = stripe_edge
@@ -340,7 +346,7 @@ async def test_a_nul_character_in_an_event_is_stored_without_it(
 
 
 async def test_redirect_then_webhook_fulfils_once(
-    stripe_edge: Any, fake_stripe: FakeStripe, db: asyncpg.Connection
+    stripe_edge: tuple[Client, Settings], fake_stripe: FakeStripe, db: asyncpg.Connection
 ) -> None:
     client, _ = stripe_edge
     sid, token, cs = await started(client)
@@ -352,7 +358,7 @@ async def test_redirect_then_webhook_fulfils_once(
 
 
 async def test_status_polls_share_one_stripe_lookup(
-    stripe_edge: Any, fake_stripe: FakeStripe, db: asyncpg.Connection
+    stripe_edge: tuple[Client, Settings], fake_stripe: FakeStripe, db: asyncpg.Connection
 ) -> None:
     """Several tabs polling while the webhook is on its way cost Stripe one read per few seconds."""
     client, _ = stripe_edge
@@ -364,7 +370,7 @@ async def test_status_polls_share_one_stripe_lookup(
 
 
 async def test_webhook_then_redirect_fulfils_once(
-    stripe_edge: Any, fake_stripe: FakeStripe, db: asyncpg.Connection
+    stripe_edge: tuple[Client, Settings], fake_stripe: FakeStripe, db: asyncpg.Connection
 ) -> None:
     client, _ = stripe_edge
     sid, token, cs = await started(client)
@@ -374,7 +380,9 @@ async def test_webhook_then_redirect_fulfils_once(
     assert await jobs(db, sid) == FULFILLED
 
 
-async def test_partial_then_full_refund(stripe_edge: Any, fake_stripe: FakeStripe, db: asyncpg.Connection) -> None:
+async def test_partial_then_full_refund(
+    stripe_edge: tuple[Client, Settings], fake_stripe: FakeStripe, db: asyncpg.Connection
+) -> None:
     client, _ = stripe_edge
     sid, _, cs = await started(client)
     assert await deliver(client, event("checkout.session.completed", fake_stripe.complete(cs))) == "fulfilled"
@@ -392,7 +400,7 @@ async def test_partial_then_full_refund(stripe_edge: Any, fake_stripe: FakeStrip
 
 
 async def test_full_refund_revokes_the_download(
-    stripe_edge: Any, fake_stripe: FakeStripe, db: asyncpg.Connection
+    stripe_edge: tuple[Client, Settings], fake_stripe: FakeStripe, db: asyncpg.Connection
 ) -> None:
     client, settings = stripe_edge
     sid, token, cs = await started(client)
@@ -411,7 +419,7 @@ async def test_full_refund_revokes_the_download(
 
 
 async def test_refund_before_the_payment_is_processed(
-    stripe_edge: Any, fake_stripe: FakeStripe, db: asyncpg.Connection
+    stripe_edge: tuple[Client, Settings], fake_stripe: FakeStripe, db: asyncpg.Connection
 ) -> None:
     client, _ = stripe_edge
     sid, _, cs = await started(client)
@@ -424,7 +432,7 @@ async def test_refund_before_the_payment_is_processed(
 
 
 async def test_unknown_sessions_other_livemode_and_other_types_are_stored(
-    stripe_edge: Any, fake_stripe: FakeStripe, db: asyncpg.Connection
+    stripe_edge: tuple[Client, Settings], fake_stripe: FakeStripe, db: asyncpg.Connection
 ) -> None:
     client, _ = stripe_edge
     sid, _, cs = await started(client)
@@ -442,19 +450,19 @@ async def test_unknown_sessions_other_livemode_and_other_types_are_stored(
     assert stored == 2
 
 
-async def test_webhook_body_limit_is_413(stripe_edge: Any) -> None:
+async def test_webhook_body_limit_is_413(stripe_edge: tuple[Client, Settings]) -> None:
     client, _ = stripe_edge
     response = await client.post(WEBHOOK, data=b"x" * (300 * 1024), headers={"Stripe-Signature": "t=1,v1=x"})
     assert response.status == 413
     assert "error" in await response.json()
 
 
-def test_a_stripe_key_without_a_webhook_secret_refuses_to_start(tmp_path: Any) -> None:
+def test_a_stripe_key_without_a_webhook_secret_refuses_to_start(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="STRIPE_WEBHOOK_SECRET"):
         Settings.from_env({"DATA_DIR": str(tmp_path), "STRIPE_SECRET_KEY": "sk_test_x"})
 
 
-def test_a_live_key_needs_a_shared_secret_key(tmp_path: Any) -> None:
+def test_a_live_key_needs_a_shared_secret_key(tmp_path: Path) -> None:
     """Live services run on several machines: a key file per machine would break every signed link."""
     live = {"DATA_DIR": str(tmp_path), "STRIPE_SECRET_KEY": "sk_live_x", "STRIPE_WEBHOOK_SECRET": "whsec_x"}
     with pytest.raises(ConfigError, match="SECRET_KEY is not set"):
@@ -462,7 +470,7 @@ def test_a_live_key_needs_a_shared_secret_key(tmp_path: Any) -> None:
     assert Settings.from_env({**live, "SECRET_KEY": "k" * 32}).secret_key.value == "k" * 32
 
 
-async def test_rotated_secrets_are_all_accepted(edge_client: Callable[..., Any], fake_stripe: FakeStripe) -> None:
+async def test_rotated_secrets_are_all_accepted(edge_client: EdgeClient, fake_stripe: FakeStripe) -> None:
     client, _ = await edge_client(
         STRIPE_SECRET_KEY="sk_test_x", STRIPE_API_BASE=fake_stripe.base_url, STRIPE_WEBHOOK_SECRET="whsec_new,whsec_old"
     )

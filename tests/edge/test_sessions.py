@@ -7,20 +7,22 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+import asyncpg
 import pytest
-from aiohttp.test_utils import TestClient
+from aiohttp import ClientResponse
+from pytest_aiohttp import AiohttpClient
 
 from crb.settings import Settings
 from edge.app import create_app
-from tests.journey import ANSWERS, auth, completed_session, new_session
+from tests.journey import ANSWERS, Client, auth, completed_session, new_session
 
 
 @pytest.fixture
-async def client(aiohttp_client: Any, make_settings: Callable[..., Settings]) -> TestClient:
+async def client(aiohttp_client: AiohttpClient, make_settings: Callable[..., Settings]) -> Client:
     return await aiohttp_client(create_app(make_settings()))
 
 
-async def test_quiz_definition_has_questions_and_tiers(client: TestClient) -> None:
+async def test_quiz_definition_has_questions_and_tiers(client: Client) -> None:
     body = await (await client.get("/api/quiz")).json()
     assert body["version"]
     question = body["sections"][0]["questions"][0]
@@ -28,7 +30,7 @@ async def test_quiz_definition_has_questions_and_tiers(client: TestClient) -> No
     assert {t["id"]: t["amount"] for t in body["tiers"]} == {"report": 14700, "report_call": 49700}
 
 
-async def test_answers_are_saved_partially_and_merged(client: TestClient) -> None:
+async def test_answers_are_saved_partially_and_merged(client: Client) -> None:
     sid, token = await new_session(client)
     await client.put(f"/api/sessions/{sid}/answers", json={"answers": {"team_size": 6}}, headers=auth(token))
     response = await client.put(
@@ -57,7 +59,7 @@ async def test_answers_are_saved_partially_and_merged(client: TestClient) -> Non
     ],
 )
 async def test_bad_answers_get_a_422_naming_the_question(
-    client: TestClient, answers: dict[str, Any], field: str, code: str
+    client: Client, answers: dict[str, Any], field: str, code: str
 ) -> None:
     sid, token = await new_session(client)
     response = await client.put(f"/api/sessions/{sid}/answers", json={"answers": answers}, headers=auth(token))
@@ -67,7 +69,7 @@ async def test_bad_answers_get_a_422_naming_the_question(
     assert error["errors"][0]["code"] == code
 
 
-async def test_completing_with_missing_answers_lists_them(client: TestClient) -> None:
+async def test_completing_with_missing_answers_lists_them(client: Client) -> None:
     sid, token = await new_session(client)
     await client.put(f"/api/sessions/{sid}/answers", json={"answers": {"team_size": 6}}, headers=auth(token))
     response = await client.post(f"/api/sessions/{sid}/complete", headers=auth(token))
@@ -100,7 +102,7 @@ async def test_completing_with_missing_answers_lists_them(client: TestClient) ->
     }
 
 
-async def test_complete_returns_the_teaser_and_freezes_answers(client: TestClient) -> None:
+async def test_complete_returns_the_teaser_and_freezes_answers(client: Client) -> None:
     sid, token = await completed_session(client)
     state = await (await client.get(f"/api/sessions/{sid}", headers=auth(token))).json()
     teaser = state["teaser"]
@@ -119,7 +121,7 @@ async def test_complete_returns_the_teaser_and_freezes_answers(client: TestClien
     assert response.status == 409
 
 
-async def test_token_is_required_and_checked(client: TestClient) -> None:
+async def test_token_is_required_and_checked(client: Client) -> None:
     sid, _ = await new_session(client)
     assert (await client.get(f"/api/sessions/{sid}")).status == 401
     assert (await client.get(f"/api/sessions/{sid}", headers=auth("wrong"))).status == 401
@@ -128,7 +130,7 @@ async def test_token_is_required_and_checked(client: TestClient) -> None:
     assert (await response.json())["error"]["code"] == "not_found"
 
 
-async def test_malformed_bodies_are_400_and_unknown_routes_404_as_json(client: TestClient) -> None:
+async def test_malformed_bodies_are_400_and_unknown_routes_404_as_json(client: Client) -> None:
     sid, token = await new_session(client)
     response = await client.put(f"/api/sessions/{sid}/answers", data=b"{nope", headers=auth(token))
     assert response.status == 400
@@ -138,7 +140,7 @@ async def test_malformed_bodies_are_400_and_unknown_routes_404_as_json(client: T
     assert "error" in await response.json()
 
 
-async def test_checkout_needs_a_complete_quiz_a_valid_email_and_tier(client: TestClient) -> None:
+async def test_checkout_needs_a_complete_quiz_a_valid_email_and_tier(client: Client) -> None:
     sid, token = await new_session(client)
     response = await client.post(f"/api/sessions/{sid}/checkout", json={"email": "a@example.com"}, headers=auth(token))
     assert response.status == 422
@@ -150,13 +152,13 @@ async def test_checkout_needs_a_complete_quiz_a_valid_email_and_tier(client: Tes
         assert (await response.json())["error"]["field"] == field
 
 
-async def test_healthz(client: TestClient) -> None:
+async def test_healthz(client: Client) -> None:
     response = await client.get("/healthz")
     assert response.status == 200
     assert (await response.json())["status"] == "ok"
 
 
-async def test_null_takes_an_answer_back(client: TestClient) -> None:
+async def test_null_takes_an_answer_back(client: Client) -> None:
     sid, token = await new_session(client)
     await client.put(f"/api/sessions/{sid}/answers", json={"answers": {"team_size": 6}}, headers=auth(token))
     response = await client.put(
@@ -173,16 +175,16 @@ SOLO = ANSWERS | {"team_size": 1, "hours_admin": 35, "hours_support": 2, "hours_
 SOLO |= {"hours_reporting": 2, "hours_content": 5}
 
 
-async def put(client: TestClient, sid: str, token: str, body: dict[str, Any]) -> Any:
+async def put(client: Client, sid: str, token: str, body: dict[str, Any]) -> ClientResponse:
     return await client.put(f"/api/sessions/{sid}/answers", json=body, headers=auth(token))
 
 
-async def answers_of(client: TestClient, sid: str, token: str) -> dict[str, Any]:
+async def answers_of(client: Client, sid: str, token: str) -> dict[str, Any]:
     state = await (await client.get(f"/api/sessions/{sid}", headers=auth(token))).json()
     return dict(state["answers"])
 
 
-async def test_implausible_hours_are_refused_naming_the_questions_and_nothing_is_stored(client: TestClient) -> None:
+async def test_implausible_hours_are_refused_naming_the_questions_and_nothing_is_stored(client: Client) -> None:
     sid, token = await new_session(client)
     assert (await put(client, sid, token, {"answers": {"team_size": 1, "hours_admin": 40}})).status == 200
 
@@ -196,7 +198,7 @@ async def test_implausible_hours_are_refused_naming_the_questions_and_nothing_is
     assert await answers_of(client, sid, token) == {"team_size": 1, "hours_admin": 40}  # not even the industry
 
 
-async def test_a_smaller_team_that_makes_the_hours_implausible_is_refused(client: TestClient) -> None:
+async def test_a_smaller_team_that_makes_the_hours_implausible_is_refused(client: Client) -> None:
     sid, token = await new_session(client)
     assert (await put(client, sid, token, {"answers": {"team_size": 4, "hours_admin": 120}})).status == 200
 
@@ -207,7 +209,7 @@ async def test_a_smaller_team_that_makes_the_hours_implausible_is_refused(client
 
 
 async def test_implausible_answers_stored_before_the_rule_are_refused_on_completion_and_can_be_mended(
-    client: TestClient, db: Any
+    client: Client, db: asyncpg.Connection
 ) -> None:
     sid, token = await new_session(client)
     legacy = ANSWERS | {"team_size": 1} | dict.fromkeys(TASKS, 40)
@@ -227,7 +229,7 @@ async def test_implausible_answers_stored_before_the_rule_are_refused_on_complet
     assert (await response.json())["error"]["code"] == "needs_confirmation"  # 40 hours of content, alone
 
 
-async def test_an_extreme_answer_must_be_confirmed_before_completing(client: TestClient) -> None:
+async def test_an_extreme_answer_must_be_confirmed_before_completing(client: Client) -> None:
     sid, token = await new_session(client)
     saved = await (await put(client, sid, token, {"answers": SOLO})).json()
     message = "35 hours a week is 35 per person on this task alone; is that right?"
@@ -257,7 +259,7 @@ async def test_an_extreme_answer_must_be_confirmed_before_completing(client: Tes
     assert "readiness_score" in await response.json()
 
 
-async def test_a_changed_value_needs_a_new_confirmation(client: TestClient) -> None:
+async def test_a_changed_value_needs_a_new_confirmation(client: Client) -> None:
     sid, token = await new_session(client)
     await put(client, sid, token, {"answers": SOLO, "confirm": {"hours_admin": 35}})  # the answer and its "yes"
 
@@ -293,7 +295,7 @@ async def test_a_changed_value_needs_a_new_confirmation(client: TestClient) -> N
     ],
 )
 async def test_a_malformed_confirmation_is_a_422_and_nothing_is_stored(
-    client: TestClient, confirm: Any, field: str, code: str
+    client: Client, confirm: Any, field: str, code: str
 ) -> None:
     sid, token = await new_session(client)
     await put(client, sid, token, {"answers": SOLO})
@@ -307,7 +309,7 @@ async def test_a_malformed_confirmation_is_a_422_and_nothing_is_stored(
     assert (state["answers"]["industry"], state["confirmed"]) == (SOLO["industry"], {})
 
 
-async def test_a_body_without_answers_or_confirm_is_a_422(client: TestClient) -> None:
+async def test_a_body_without_answers_or_confirm_is_a_422(client: Client) -> None:
     sid, token = await new_session(client)
     for body in ({}, {"answers": None}, {"answers": [1]}, {"answer": {"team_size": 1}}):
         response = await put(client, sid, token, body)
@@ -315,7 +317,7 @@ async def test_a_body_without_answers_or_confirm_is_a_422(client: TestClient) ->
         assert (await response.json())["error"]["field"] == "answers"
 
 
-async def test_erasing_the_session_erases_its_confirmations(client: TestClient, db: Any) -> None:
+async def test_erasing_the_session_erases_its_confirmations(client: Client, db: asyncpg.Connection) -> None:
     sid, token = await new_session(client)
     await put(client, sid, token, {"answers": SOLO, "confirm": {"hours_admin": 35}})
     stored = await db.fetchval("select confirmations from quiz_sessions where id = $1", uuid.UUID(sid))

@@ -11,13 +11,13 @@ from typing import Any
 
 import asyncpg
 import pytest
-from aiohttp.test_utils import TestClient
+from pytest_aiohttp import AiohttpClient
 from stripe import WebhookSignature
 
 from crb.settings import Settings
 from edge.app import create_app
 from tests.fakes.stripe_server import event, fixture, signed
-from tests.journey import checkout, completed_session
+from tests.journey import Client, checkout, completed_session
 
 WEBHOOK = "/api/payments/webhook"
 
@@ -28,7 +28,7 @@ def settings(make_settings: Callable[..., Settings]) -> Settings:
 
 
 @pytest.fixture
-async def client(aiohttp_client: Any, settings: Settings) -> TestClient:
+async def client(aiohttp_client: AiohttpClient, settings: Settings) -> Client:
     return await aiohttp_client(create_app(settings))
 
 
@@ -51,20 +51,20 @@ def completed(sid: str, checkout_id: str, *, payment_status: str = "paid") -> di
     return event("checkout.session.completed", obj)
 
 
-async def post_event(client: TestClient, settings: Settings, payload: dict[str, Any]) -> dict[str, Any]:
+async def post_event(client: Client, settings: Settings, payload: dict[str, Any]) -> dict[str, Any]:
     body, header = signed(payload, secret(settings))
     response = await client.post(WEBHOOK, data=body, headers={"Stripe-Signature": header})
     assert response.status == 200, await response.text()
     return dict(await response.json())
 
 
-async def paid_session(client: TestClient) -> tuple[str, str]:
+async def paid_session(client: Client) -> tuple[str, str]:
     sid, token = await completed_session(client)
     return sid, (await checkout(client, sid, token))["checkout_id"]
 
 
 @pytest.mark.parametrize("case", ["missing", "wrong_secret", "stale", "altered", "garbage_header", "non_ascii"])
-async def test_bad_signatures_are_refused(client: TestClient, settings: Settings, case: str) -> None:
+async def test_bad_signatures_are_refused(client: Client, settings: Settings, case: str) -> None:
     payload = completed("00000000-0000-0000-0000-000000000000", "cs_test_x")
     body, header = signed(payload, secret(settings))
     headers = {"Stripe-Signature": header}
@@ -86,7 +86,7 @@ async def test_bad_signatures_are_refused(client: TestClient, settings: Settings
     assert (await response.json())["error"]["code"] == "invalid_signature"
 
 
-async def test_signed_but_malformed_body_is_400(client: TestClient, settings: Settings) -> None:
+async def test_signed_but_malformed_body_is_400(client: Client, settings: Settings) -> None:
     for body in ("{not json", json.dumps({"id": "evt_1"})):
         header = WebhookSignature.generate_signature_header(body, secret(settings))
         response = await client.post(WEBHOOK, data=body.encode(), headers={"Stripe-Signature": header})
@@ -95,7 +95,7 @@ async def test_signed_but_malformed_body_is_400(client: TestClient, settings: Se
 
 
 async def test_duplicate_event_is_acknowledged_and_ignored(
-    client: TestClient, settings: Settings, db: asyncpg.Connection
+    client: Client, settings: Settings, db: asyncpg.Connection
 ) -> None:
     sid, checkout_id = await paid_session(client)
     payload = completed(sid, checkout_id)
@@ -112,9 +112,7 @@ async def test_duplicate_event_is_acknowledged_and_ignored(
     assert sorted(j["function"] for j in jobs) == ["generate_report", "send_email"]
 
 
-async def test_concurrent_deliveries_fulfil_once(
-    client: TestClient, settings: Settings, db: asyncpg.Connection
-) -> None:
+async def test_concurrent_deliveries_fulfil_once(client: Client, settings: Settings, db: asyncpg.Connection) -> None:
     sid, checkout_id = await paid_session(client)
     payloads = [completed(sid, checkout_id) for _ in range(10)]  # ten distinct events for one payment
     results = await asyncio.gather(*(post_event(client, settings, p) for p in payloads))
@@ -125,7 +123,7 @@ async def test_concurrent_deliveries_fulfil_once(
 
 
 async def test_unpaid_completion_waits_and_unknown_sessions_are_stored(
-    client: TestClient, settings: Settings, db: asyncpg.Connection
+    client: Client, settings: Settings, db: asyncpg.Connection
 ) -> None:
     sid, checkout_id = await paid_session(client)
     outcome = await post_event(client, settings, completed(sid, checkout_id, payment_status="unpaid"))

@@ -7,6 +7,7 @@ import uuid
 from arq import create_pool
 from arq.connections import RedisSettings
 
+from crb.renderer_client import ReportRenderer
 from crb.settings import Settings
 from jobs.context import Clock, utc_now
 from jobs.retry import RETRIES, RetryPolicies, RetryPolicy
@@ -22,16 +23,21 @@ ONE_REPORT_TRY = RetryPolicies(report=RetryPolicy(1, (0.05,)))
 
 
 async def run_jobs(
-    settings: Settings, *jobs: tuple[str, ...], clock: Clock = utc_now, retries: RetryPolicies = RETRIES
+    settings: Settings,
+    *jobs: tuple[str, ...],
+    clock: Clock = utc_now,
+    retries: RetryPolicies = RETRIES,
+    renderer: ReportRenderer | None = None,
 ) -> None:
-    """Queue `jobs` (function name and args), then work until the queue is empty, on `clock`'s time."""
+    """Queue `jobs` (function name and args), then work until the queue is empty, on `clock`'s time (and with
+    `renderer` instead of the renderer service, when given)."""
     assert settings.redis_url
     redis = await create_pool(RedisSettings.from_dsn(settings.redis_url), default_queue_name=settings.queue_name)
     for name, *args in jobs:
         await redis.enqueue_job(name, *args, _job_id=f"test:{name}:{uuid.uuid4()}")
     await redis.aclose()
     worker = create_worker(
-        settings, settings.redis_url, clock, retries, burst=True, poll_delay=0.02, handle_signals=False
+        settings, settings.redis_url, clock, retries, renderer, burst=True, poll_delay=0.02, handle_signals=False
     )
     try:
         await worker.main()

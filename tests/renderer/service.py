@@ -13,6 +13,7 @@ from typing import Any
 from aiohttp import ClientResponse, web
 from aiohttp.test_utils import TestClient
 from pypdf import PdfReader
+from pypdf.generic import DictionaryObject, PdfObject
 
 from crb.settings import Settings
 
@@ -36,6 +37,12 @@ def settings(data_dir: Path, **renderer: str) -> Settings:
 def pdf_text(pdf: bytes) -> list[str]:
     """Each page's text, with ligatures spelt out (Chromium 156 maps "fi" to the single glyph "ﬁ")."""
     return [unicodedata.normalize("NFKC", page.extract_text()) for page in PdfReader(io.BytesIO(pdf)).pages]
+
+
+def pdf_dict(value: PdfObject) -> DictionaryObject:
+    """A dictionary read from a PDF (pypdf gives what it reads as any PDF object)."""
+    assert isinstance(value, DictionaryObject), value
+    return value
 
 
 async def error_of(response: ClientResponse) -> dict[str, Any]:

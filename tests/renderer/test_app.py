@@ -15,7 +15,7 @@ from pypdf import PdfReader
 
 from crb.report import ReportData
 from renderer.app import create_app
-from tests.renderer.service import AUTH, HTML, TOKEN, Client, error_of, parse_metrics, pdf_text, settings
+from tests.renderer.service import AUTH, HTML, TOKEN, Client, error_of, parse_metrics, pdf_dict, pdf_text, settings
 
 pytestmark = pytest.mark.browser
 
@@ -69,9 +69,9 @@ async def test_reports_are_tagged_and_bookmarked_and_html_prints_as_before(
     html = "<!DOCTYPE html><title>t</title><h1>One</h1><p>x</p><h2>Two</h2><p>y</p>"
     plain = await (await client.post("/v1/pdf", data=html, headers=HTML)).read()
 
-    root = PdfReader(io.BytesIO(report)).trailer["/Root"]
-    assert bool(root["/MarkInfo"]["/Marked"]) and "/StructTreeRoot" in root and "/Outlines" in root
-    plain_root = PdfReader(io.BytesIO(plain)).trailer["/Root"]
+    root = pdf_dict(PdfReader(io.BytesIO(report)).trailer["/Root"])
+    assert bool(pdf_dict(root["/MarkInfo"])["/Marked"]) and "/StructTreeRoot" in root and "/Outlines" in root
+    plain_root = pdf_dict(PdfReader(io.BytesIO(plain)).trailer["/Root"])
     assert not {"/MarkInfo", "/StructTreeRoot", "/Outlines"} & set(plain_root)
 
 

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
+import numpy.typing as npt
 import pytest
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.path import Path
 from matplotlib.text import Text
-from matplotlib.transforms import Bbox
+from matplotlib.transforms import BboxBase
 
 from crb.report import ReportData
 from renderer.charts import build_charts, pillar_bars, roi_comparison, value_timeline
@@ -104,16 +107,17 @@ def texts(fig: Figure, ax: Axes, containing: str) -> list[Text]:
     return found
 
 
-def apart(a: Bbox, b: Bbox, gap: float) -> bool:
+def apart(a: BboxBase, b: BboxBase, gap: float) -> bool:
     """Whether two boxes are at least `gap` apart, across or up and down."""
     return a.x1 + gap <= b.x0 or b.x1 + gap <= a.x0 or a.y1 + gap <= b.y0 or b.y1 + gap <= a.y0
 
 
 def threshold_line(ax: Axes) -> tuple[float, float]:
     """The pillar chart's dashed line at 6, in display pixels: its x and its lower end."""
-    segments = [
-        ax.transData.transform(segment) for collection in ax.collections for segment in collection.get_segments()
-    ]
+    segments: list[npt.NDArray[np.float64]] = []
+    for collection in ax.collections:
+        assert isinstance(collection, LineCollection), collection  # drawn by vlines
+        segments += [ax.transData.transform(segment) for segment in collection.get_segments()]
     segments += [line.get_transform().transform(line.get_xydata()) for line in ax.lines]
     (segment,) = segments
     return segment[0][0], min(segment[:, 1])
@@ -168,7 +172,7 @@ def test_break_even_label_keeps_clear_of_its_line_and_the_curves(report: ReportD
     dashed, *curves = sorted(ax.lines, key=lambda line: line.get_linewidth())
     line_x = ax.transData.transform((month, 0))[0]
 
-    assert dashed.get_xdata()[0] == month
+    assert np.asarray(dashed.get_xdata())[0] == month
     line_gap = LINE_CLEAR_PT * fig.dpi / 72
     assert box.x1 + line_gap <= line_x or box.x0 - line_gap >= line_x
     for curve in curves:  # the expected value and the investment, 2 pt wide

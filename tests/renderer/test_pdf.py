@@ -11,6 +11,7 @@ from pypdf import PdfReader
 from crb.report import ReportData
 from crb.settings import Settings
 from renderer.pdf import count_pages, render_report_pdf
+from tests.renderer.service import pdf_dict
 
 
 @pytest.mark.parametrize(
@@ -34,5 +35,6 @@ async def test_render_report_pdf_without_a_server(report: ReportData, tmp_path: 
     reader = PdfReader(io.BytesIO(pdf))
     assert count_pages(pdf) == len(reader.pages) >= 2
     assert "Acme GmbH" in reader.pages[0].extract_text()
-    assert "/StructTreeRoot" in reader.trailer["/Root"] and reader.outline  # the same finished PDF as the service's
+    root = pdf_dict(reader.trailer["/Root"])
+    assert "/StructTreeRoot" in root and reader.outline  # the same finished PDF as the service's
     assert reader.metadata is not None and reader.metadata.author == "CRB Analyser"

@@ -38,7 +38,8 @@ def test_info_is_set_and_the_original_bytes_stay() -> None:
     meta = pypdf.PdfReader(io.BytesIO(updated), strict=True).metadata
     assert meta is not None
     assert (meta.title, meta.author, meta.subject) == ("Report: Müller & Söhne", "CRB Analyser", "AI (CRB)")
-    assert meta["/CreationDate"] == "D:20260101000000+00'00'"
+    created = meta["/CreationDate"]
+    assert isinstance(created, str) and created == "D:20260101000000+00'00'"
     assert len(pypdf.PdfReader(io.BytesIO(updated)).pages) == 1
     assert re.search(rb"/Prev \d+", updated[len(original) :])
 

@@ -9,13 +9,14 @@ import json
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TypeAlias
 
 import pytest
 from pypdf import PdfReader
+from pypdf.generic import Destination
 
 from crb.analysis import analyse
 from crb.quiz import load_quiz, validate_answers
@@ -24,7 +25,7 @@ from crb.settings import Settings
 from renderer.charts import build_charts
 from renderer.pdf import count_pages, print_report, report_html
 from renderer.pool import PoolLimits, Printer
-from tests.renderer.service import pdf_text
+from tests.renderer.service import pdf_dict, pdf_text
 
 EXAMPLES = Path(__file__).parents[2] / "examples" / "answers"
 HEADINGS = (
@@ -140,14 +141,19 @@ def contents(printed: Printed) -> dict[str, int]:
     return {match["title"]: int(match["page"]) for match in entries if match}
 
 
-def outline(reader: PdfReader, items: list[Any] | None = None) -> list[tuple[str, int]]:
+Outline: TypeAlias = Sequence["Destination | Outline"]
+
+
+def outline(reader: PdfReader, items: Outline | None = None) -> list[tuple[str, int]]:
     """Every bookmark, depth first, as (title, page number)."""
     entries = []
     for item in reader.outline if items is None else items:
-        if isinstance(item, list):
-            entries += outline(reader, item)
+        if isinstance(item, Destination):
+            page = reader.get_destination_page_number(item)
+            assert item.title is not None and page is not None, item
+            entries.append((unicodedata.normalize("NFKC", item.title), page + 1))
         else:
-            entries.append((unicodedata.normalize("NFKC", item.title), reader.get_destination_page_number(item) + 1))
+            entries += outline(reader, item)
     return entries
 
 
@@ -161,10 +167,10 @@ def section_starts(printed: Printed) -> dict[str, int]:
 
 async def test_report_pdf_is_tagged_with_a_bookmark_per_section_and_recommendation(printed: Printed) -> None:
     reader = PdfReader(io.BytesIO(printed.pdf))
-    root = reader.trailer["/Root"]
+    root = pdf_dict(reader.trailer["/Root"])
     bookmarks = outline(reader)
 
-    assert bool(root["/MarkInfo"]["/Marked"])
+    assert bool(pdf_dict(root["/MarkInfo"])["/Marked"])
     assert "/StructTreeRoot" in root
     assert len(reader.pages) == count_pages(printed.pdf)
     starts = section_starts(printed)

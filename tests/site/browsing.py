@@ -19,14 +19,13 @@ from types import ModuleType
 from typing import Any
 
 import pypdf
-from aiohttp.test_utils import TestClient
 from playwright.async_api import Page
 
 from crb import analysis
 from crb.quiz import Question, load_quiz, validate_answers
 from crb.report import ReportData
 from crb.settings import Settings
-from tests.journey import checkout, completed_session
+from tests.journey import Client, checkout, completed_session
 
 REPO = Path(__file__).resolve().parents[2]
 SITE = REPO / "site"
@@ -119,12 +118,12 @@ def auth(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-async def completed(client: TestClient) -> tuple[str, str]:
+async def completed(client: Client) -> tuple[str, str]:
     """A quiz answered and completed over the API, as another tab or device would have done it."""
     return await completed_session(client, generic_answers())
 
 
-async def paid_offline(client: TestClient, settings: Settings, email_to: str = "owner@example.com") -> tuple[str, str]:
+async def paid_offline(client: Client, settings: Settings, email_to: str = "owner@example.com") -> tuple[str, str]:
     """A completed quiz paid through the offline checkout's Pay button, over HTTP."""
     sid, token = await completed(client)
     page = (await checkout(client, sid, token, email=email_to))["url"].removeprefix(settings.public_base_url)
@@ -148,7 +147,7 @@ async def adopt_session(page: Page, sid: str, token: str, at: int | None = None)
     await page.evaluate("s => localStorage.setItem('crb.session', JSON.stringify(s))", stored)
 
 
-async def session_state(client: TestClient, sid: str, token: str) -> dict[str, Any]:
+async def session_state(client: Client, sid: str, token: str) -> dict[str, Any]:
     response = await client.get(f"/api/sessions/{sid}", headers=auth(token))
     assert response.status == 200, await response.text()
     return dict(await response.json())

@@ -14,19 +14,19 @@ from typing import Any
 
 import aiohttp
 import pytest
-from aiohttp.test_utils import TestClient
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 
 from crb.settings import Settings
 from edge import site as edge_site
 from renderer.browser import CHROMIUM_ARGS
 from tests.conftest import RENDERER_TOKEN, TEST_SECRET_KEY
+from tests.journey import Client, EdgeClient
 from tests.site.browsing import SAMPLE_ANSWERS, load_build, report_data, watch
 
 
 @dataclasses.dataclass(frozen=True)
 class Edge:
-    client: TestClient
+    client: Client
     settings: Settings
 
     @property
@@ -80,7 +80,7 @@ def edge_env() -> dict[str, str]:
 
 @pytest.fixture
 async def edge(
-    edge_client: Callable[..., Any],
+    edge_client: EdgeClient,
     renderer_url: str,
     site_dist: Path,
     monkeypatch: pytest.MonkeyPatch,
