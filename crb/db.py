@@ -28,3 +28,8 @@ async def create_pool(dsn: str, *, max_size: int = 10) -> Pool:
     """A pool whose connections speak JSON for json and jsonb."""
     pool = await asyncpg.create_pool(dsn, min_size=1, max_size=max_size, init=_init, reset=_keep_session)
     return cast(Pool, pool)
+
+
+async def ping(pool: Pool) -> None:
+    """Raises unless the database answers."""
+    await pool.fetchval("select 1")

@@ -46,16 +46,26 @@ def report_file_name(company_name: str | None) -> str:
     return f"CRB report - {company}.pdf" if company else "CRB report.pdf"
 
 
+_SELECT = (
+    "select r.id, r.session_id, r.status, r.storage_path, r.purged_at, r.render_requested_at,"
+    " s.status as session_status, s.erased_at, s.company_name"
+    " from reports r join quiz_sessions s on s.id = r.session_id"
+)
+
+
 async def live_report(conn: Connection, report_id: uuid.UUID) -> DownloadableReport | None:
     """The report a link names or, if it was regenerated since, the session's live one (old emails keep working)."""
     row = await conn.fetchrow(
-        "select r.id, r.session_id, r.status, r.storage_path, r.purged_at, r.render_requested_at,"
-        " s.status as session_status, s.erased_at, s.company_name"
-        " from reports r join quiz_sessions s on s.id = r.session_id"
-        " where r.session_id = (select session_id from reports where id = $1)"
+        _SELECT + " where r.session_id = (select session_id from reports where id = $1)"
         " and (r.id = $1 or r.status <> 'superseded') order by (r.status = 'superseded'), r.version desc limit 1",
         report_id,
     )
+    return None if row is None else DownloadableReport(**dict(row))
+
+
+async def session_report(conn: Connection, session_id: uuid.UUID) -> DownloadableReport | None:
+    """The session's live report (not superseded), if it has one."""
+    row = await conn.fetchrow(_SELECT + " where r.session_id = $1 and r.status <> 'superseded'", session_id)
     return None if row is None else DownloadableReport(**dict(row))
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from crb.db import Pool
 
@@ -28,3 +30,40 @@ async def read(pool: Pool) -> Figures:
         outbox["pending"],
         float(outbox["oldest"]),
     )
+
+
+@dataclass(frozen=True)
+class StoredFiles:
+    files: int
+    bytes: int
+
+
+async def stored_files(pool: Pool) -> StoredFiles:
+    """The report PDFs in storage now (retention has not purged them), and their size."""
+    row = await pool.fetchrow(
+        "select count(*) as files, coalesce(sum(size_bytes), 0) as bytes from reports"
+        " where storage_path is not null and purged_at is null"
+    )
+    return StoredFiles(row["files"], row["bytes"])
+
+
+@dataclass(frozen=True)
+class JobRun:
+    """A scheduled job's run, as `jobs.runs` records it."""
+
+    name: str
+    trigger: str
+    started_at: dt.datetime
+    finished_at: dt.datetime | None
+    outcome: str | None  # None while it runs
+    result: Any
+    error: str | None
+
+
+async def last_runs(pool: Pool) -> dict[str, JobRun]:
+    """Each scheduled job's latest run, by the job's name."""
+    rows = await pool.fetch(
+        "select distinct on (name) name, trigger, started_at, finished_at, outcome, result, error"
+        " from job_runs order by name, started_at desc"
+    )
+    return {r["name"]: JobRun(**dict(r)) for r in rows}

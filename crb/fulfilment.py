@@ -6,12 +6,12 @@ import logging
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import asyncpg
 
 from crb import lifecycle, outbox, sessions
 from crb.db import Connection, Pool
+from crb.errors import Conflict
 from crb.payments import PaymentGateway
 
 log = logging.getLogger(__name__)
@@ -154,23 +154,25 @@ async def fulfil(conn: Connection, paid: PaidCheckout) -> bool:
     return outcome == "fulfilled"
 
 
-async def catch_up(pool: Pool, gateway: PaymentGateway, row: Any) -> tuple[Any, bool]:
+async def catch_up(
+    pool: Pool, gateway: PaymentGateway, session: sessions.QuizSession
+) -> tuple[sessions.QuizSession, bool]:
     """After the success redirect the webhook may not have arrived yet: ask the provider, and fulfil if paid.
 
     The same idempotent `fulfil` as the webhook's, so whichever comes first does it, once. The session as it is
     now, and whether this call fulfilled it (then its jobs wait in the outbox for a relay).
     """
-    if row["status"] != "checkout" or not row["stripe_checkout_session_id"]:
-        return row, False
-    state = await gateway.retrieve_checkout(row["stripe_checkout_session_id"])
+    if session.status != "checkout" or not session.stripe_checkout_session_id:
+        return session, False
+    state = await gateway.retrieve_checkout(session.stripe_checkout_session_id)
     if state is None or not state.paid:
-        return row, False
-    paid = PaidCheckout(row["id"], state.id, state.payment_intent, state.amount_total or 0, state.currency or "eur")
+        return session, False
+    paid = PaidCheckout(session.id, state.id, state.payment_intent, state.amount_total or 0, state.currency or "eur")
     async with pool.acquire() as conn:
         fulfilled = await fulfil(conn, paid)
         if fulfilled:
-            log.info("session %s fulfilled from the status read, before its webhook", row["id"])
-        return await sessions.get(conn, row["id"]), fulfilled
+            log.info("session %s fulfilled from the status read, before its webhook", session.id)
+        return await sessions.get(conn, session.id), fulfilled
 
 
 async def queue_report(conn: Connection, session_id: uuid.UUID) -> uuid.UUID:
@@ -185,6 +187,22 @@ async def queue_report(conn: Connection, session_id: uuid.UUID) -> uuid.UUID:
     )
     await outbox.add(conn, report_job(report_id))
     return report_id
+
+
+async def regenerate(conn: Connection, session_id: uuid.UUID) -> uuid.UUID:
+    """A new report version for a failed or delivered session, the live one superseded (its links lead to the
+    new one); the new report's id. 404 for no such session, 409 for one that cannot be regenerated."""
+    async with conn.transaction():
+        session = await sessions.get(conn, session_id, for_update=True)
+        if not lifecycle.can("regenerate", session.status) or session.erased:
+            raise Conflict(f"only a failed or delivered session can be regenerated; this one is {session.status}")
+        await conn.execute(
+            "update reports set status = 'superseded', updated_at = now()"
+            " where session_id = $1 and status <> 'superseded'",
+            session_id,
+        )
+        await lifecycle.regenerate(conn, session_id)
+        return await queue_report(conn, session_id)
 
 
 async def record_checkout_problem(

@@ -4,21 +4,21 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Any
 
 from crb import analysis
 from crb.quiz import load_quiz, validate_answers
 from crb.report import ReportData
+from crb.sessions import QuizSession
 from crb.settings import Settings
 
 # A page object in Chromium's (Skia's) PDF output: `/Type /Page`, not `/Type /Pages`.
 _PAGE_OBJECT = re.compile(rb"/Type\s*/Page(?![A-Za-z])")
 
 
-def build_report_data(settings: Settings, session: Any, today: dt.date) -> ReportData:
+def build_report_data(settings: Settings, session: QuizSession, today: dt.date) -> ReportData:
     """The report data for a paid session's answers and tier (deterministic: same answers, same report)."""
-    tier = settings.tier(session["tier"] or "") or settings.tiers[0]
-    answers = validate_answers(load_quiz(), session["answers"], complete=True)
+    tier = settings.tier(session.tier or "") or settings.tiers[0]
+    answers = validate_answers(load_quiz(), session.answers, complete=True)
     report = analysis.analyse(
         answers, tier=tier.id, tier_name=tier.name, today=today, call_booking_url=settings.call_booking_url
     )

@@ -1,19 +1,65 @@
-"""Quiz sessions in Postgres: creation, token checks, answers, the open checkout, erasure. Status moves are
-`crb.lifecycle`'s."""
+"""The `quiz_sessions` table: the `QuizSession` record every other module reads, creation, token checks, answers,
+the open checkout, erasure. Status moves are `crb.lifecycle`'s."""
 
 from __future__ import annotations
 
 import datetime as dt
 import secrets
 import uuid
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
 from typing import Any
 
 from crb import lifecycle, signing
 from crb.db import Connection
 from crb.errors import Conflict, NotFound, Unauthorized
+from crb.lifecycle import Status
 
 CHECKOUT_REUSE_MARGIN = dt.timedelta(minutes=5)  # too close to expiry: start a fresh one
+
+
+@dataclass(frozen=True)
+class QuizSession:
+    """A quiz session as stored: one row of `quiz_sessions`, every column."""
+
+    id: uuid.UUID
+    token_hash: str
+    quiz_version: str
+    status: Status
+    answers: dict[str, Any]
+    confirmations: dict[str, Any]  # question id -> the value the customer confirmed (crb.quiz.confirmation)
+    teaser: dict[str, Any] | None
+    email: str | None
+    company_name: str | None
+    tier: str | None
+    stripe_checkout_session_id: str | None
+    stripe_checkout_url: str | None
+    checkout_expires_at: dt.datetime | None
+    last_checkout_event: str | None  # a checkout's problem, while it lasts (crb.fulfilment.CHECKOUT_PROBLEMS)
+    last_checkout_event_at: dt.datetime | None
+    stripe_payment_intent_id: str | None
+    amount_total: int | None
+    currency: str | None
+    refund_amount: int
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    completed_at: dt.datetime | None
+    checkout_started_at: dt.datetime | None
+    paid_at: dt.datetime | None
+    unsubscribed_at: dt.datetime | None
+    erased_at: dt.datetime | None
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> QuizSession:
+        """From `select *` (a column without a field here, or a field without its column, fails at once)."""
+        return cls(**row)
+
+    @property
+    def erased(self) -> bool:
+        return self.erased_at is not None
+
+
+COLUMNS = ", ".join(f.name for f in fields(QuizSession))  # `select {COLUMNS}`, e.g. with a join's alias
 
 
 @dataclass(frozen=True)
@@ -41,19 +87,33 @@ async def create(conn: Connection, quiz_version: str) -> NewSession:
     return NewSession(session_id, token, "in_progress")
 
 
-async def get(conn: Connection, session_id: uuid.UUID) -> Any:
-    row = await conn.fetchrow("select * from quiz_sessions where id = $1", session_id)
-    if row is None:
+async def find(conn: Connection, session_id: uuid.UUID, *, for_update: bool = False) -> QuizSession | None:
+    """The session, or None; `for_update` locks it until the caller's transaction ends."""
+    lock = " for update" if for_update else ""
+    row = await conn.fetchrow(f"select * from quiz_sessions where id = $1{lock}", session_id)
+    return None if row is None else QuizSession.from_row(row)
+
+
+async def get(conn: Connection, session_id: uuid.UUID, *, for_update: bool = False) -> QuizSession:
+    """The session; 404 if there is none."""
+    session = await find(conn, session_id, for_update=for_update)
+    if session is None:
         raise NotFound("no such session", field="id")
-    return row
+    return session
 
 
-async def authorise(conn: Connection, session_id: uuid.UUID, token: str | None) -> Any:
-    """The session row if `token` is its bearer token; 404 and 401 otherwise."""
-    row = await get(conn, session_id)
-    if token is None or not secrets.compare_digest(row["token_hash"], signing.hash_token(token)):
+async def by_checkout(conn: Connection, checkout_id: str) -> QuizSession | None:
+    """The session a checkout (a Stripe Checkout Session id) was opened for."""
+    row = await conn.fetchrow("select * from quiz_sessions where stripe_checkout_session_id = $1", checkout_id)
+    return None if row is None else QuizSession.from_row(row)
+
+
+async def authorise(conn: Connection, session_id: uuid.UUID, token: str | None) -> QuizSession:
+    """The session if `token` is its bearer token; 404 and 401 otherwise."""
+    session = await get(conn, session_id)
+    if token is None or not secrets.compare_digest(session.token_hash, signing.hash_token(token)):
         raise Unauthorized("this session needs its token: Authorization: Bearer <token>")
-    return row
+    return session
 
 
 async def answers_for_update(conn: Connection, session_id: uuid.UUID) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -102,18 +162,17 @@ async def unsubscribe(conn: Connection, session_id: uuid.UUID) -> None:
     )
 
 
-def open_checkout(row: Any, *, email: str, tier: str, now: dt.datetime) -> str | None:
+def open_checkout(session: QuizSession, *, email: str, tier: str, now: dt.datetime) -> str | None:
     """The URL of this session's checkout if it is still usable for the same email and tier."""
     usable = (
-        row["status"] == "checkout"
-        and row["email"] == email
-        and row["tier"] == tier
-        and row["stripe_checkout_url"]
-        and row["last_checkout_event"] not in ("expired", "async_payment_failed")
-        and row["checkout_expires_at"] is not None
-        and row["checkout_expires_at"] > now + CHECKOUT_REUSE_MARGIN
+        session.status == "checkout"
+        and session.email == email
+        and session.tier == tier
+        and session.last_checkout_event not in ("expired", "async_payment_failed")
+        and session.checkout_expires_at is not None
+        and session.checkout_expires_at > now + CHECKOUT_REUSE_MARGIN
     )
-    return str(row["stripe_checkout_url"]) if usable else None
+    return session.stripe_checkout_url if usable else None
 
 
 ERASED_RECIPIENT = "erased"  # emails.recipient is NOT NULL: the address gives way to this
@@ -157,6 +216,16 @@ async def erase(conn: Connection, session_id: uuid.UUID, now: dt.datetime | None
     await _erase_email_recipients(conn, session_id)
     await _scrub_stripe_events(conn, session_id)
     return sorted(r[0] for r in paths)
+
+
+async def still_stored(conn: Connection, session_id: uuid.UUID, paths: list[str]) -> None:
+    """The files an erasure could not delete are marked stored again, so a repeated erasure (or retention)
+    deletes them."""
+    await conn.execute(
+        "update reports set purged_at = null, updated_at = now() where session_id = $1 and storage_path = any($2)",
+        session_id,
+        paths,
+    )
 
 
 async def _erase_session(conn: Connection, session_id: uuid.UUID, now: dt.datetime | None) -> None:

@@ -10,9 +10,8 @@ from typing import Any
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from crb import figures, lifecycle, sessions
-from crb.errors import Conflict, NotFound, Unauthorized
-from crb.fulfilment import queue_report
+from crb import figures, fulfilment, sessions
+from crb.errors import NotFound, Unauthorized
 from crb.schedule import SCHEDULE, scheduled
 from edge.auth import bearer
 from edge.keys import ARQ, POOL, RELAY, SETTINGS
@@ -33,11 +32,7 @@ async def admin_only(request: web.Request, handler: Handler) -> web.StreamRespon
 
 async def list_jobs(request: web.Request) -> web.Response:
     now = dt.datetime.now(dt.UTC)
-    runs = await request.app[POOL].fetch(
-        "select distinct on (name) name, trigger, started_at, finished_at, outcome, result, error"
-        " from job_runs order by name, started_at desc"
-    )
-    last = {r["name"]: r for r in runs}
+    last = await figures.last_runs(request.app[POOL])
     return web.json_response(
         {
             "jobs": [
@@ -53,16 +48,16 @@ async def list_jobs(request: web.Request) -> web.Response:
     )
 
 
-def _run(row: Any) -> dict[str, Any] | None:
-    if row is None:
+def _run(run: figures.JobRun | None) -> dict[str, Any] | None:
+    if run is None:
         return None
     return {
-        "trigger": row["trigger"],
-        "started_at": row["started_at"].isoformat(),
-        "finished_at": row["finished_at"].isoformat() if row["finished_at"] else None,
-        "outcome": row["outcome"] or "running",
-        "result": row["result"],
-        "error": row["error"],
+        "trigger": run.trigger,
+        "started_at": run.started_at.isoformat(),
+        "finished_at": run.finished_at.isoformat() if run.finished_at else None,
+        "outcome": run.outcome or "running",
+        "result": run.result,
+        "error": run.error,
     }
 
 
@@ -80,35 +75,20 @@ async def run_job(request: web.Request) -> web.Response:
 async def regenerate(request: web.Request) -> web.Response:
     """Supersede the live report and generate a new version; a failed or delivered session only."""
     session_id = sessions.parse_id(request.match_info["id"])
-    async with request.app[POOL].acquire() as conn, conn.transaction():
-        row = await conn.fetchrow("select status, erased_at from quiz_sessions where id = $1 for update", session_id)
-        if row is None:
-            raise NotFound("no such session", field="id")
-        if not lifecycle.can("regenerate", row["status"]) or row["erased_at"] is not None:
-            raise Conflict(f"only a failed or delivered session can be regenerated; this one is {row['status']}")
-        await conn.execute(
-            "update reports set status = 'superseded', updated_at = now()"
-            " where session_id = $1 and status <> 'superseded'",
-            session_id,
-        )
-        await lifecycle.regenerate(conn, session_id)
-        report_id = await queue_report(conn, session_id)
+    async with request.app[POOL].acquire() as conn:
+        report_id = await fulfilment.regenerate(conn, session_id)
     request.app[RELAY].nudge()
     return web.json_response({"session_id": str(session_id), "report_id": str(report_id)}, status=202)
 
 
 async def stats(request: web.Request) -> web.Response:
     pool = request.app[POOL]
-    now = await figures.read(pool)
-    storage = await pool.fetchrow(
-        "select count(*) as files, coalesce(sum(size_bytes), 0) as bytes from reports"
-        " where storage_path is not null and purged_at is null"
-    )
+    now, storage = await figures.read(pool), await figures.stored_files(pool)
     return web.json_response(
         {
             "sessions_by_status": now.sessions_by_status,
             "emails": [{"kind": kind, "status": status, "count": count} for kind, status, count in now.emails],
-            "storage": {"files": storage["files"], "bytes": storage["bytes"]},
+            "storage": {"files": storage.files, "bytes": storage.bytes},
             "outbox_pending": now.outbox_pending,
         }
     )

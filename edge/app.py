@@ -12,7 +12,7 @@ from aiohttp import web
 from arq import create_pool as create_arq_pool
 from arq.connections import RedisSettings
 
-from crb import embedded, outbox
+from crb import db, embedded, outbox
 from crb.db import create_pool
 from crb.outbox import Relay
 from crb.payments import gateway_for
@@ -66,7 +66,7 @@ def routes(settings: Settings) -> list[web.AbstractRouteDef]:
 
 
 async def health(request: web.Request) -> web.Response:
-    await request.app[POOL].fetchval("select 1")
+    await db.ping(request.app[POOL])
     await request.app[ARQ].ping()
     return web.json_response({"status": "ok"})
 

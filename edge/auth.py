@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from aiohttp import web
 
 from crb import sessions
@@ -18,7 +16,7 @@ def bearer(request: web.Request) -> str | None:
     return token if scheme.lower() == "bearer" and token and token.isascii() else None
 
 
-async def authorised(request: web.Request) -> Any:
+async def authorised(request: web.Request) -> sessions.QuizSession:
     """The session named in the path, if the request carries its token."""
     session_id = sessions.parse_id(request.match_info["id"])
     async with request.app[POOL].acquire() as conn:

@@ -6,7 +6,6 @@ import datetime as dt
 import hashlib
 import logging
 import re
-from typing import Any
 
 from aiohttp import web
 
@@ -24,7 +23,7 @@ _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 
 async def start_checkout(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS]
-    row = await authorised(request)
+    session = await authorised(request)
     body = await read_json_object(request)
     email, tier_id = str(body.get("email", "")).strip(), str(body.get("tier", "report"))
     if not _EMAIL.match(email) or len(email) > 254:
@@ -32,20 +31,20 @@ async def start_checkout(request: web.Request) -> web.Response:
     tier = settings.tier(tier_id)
     if tier is None:
         raise Unprocessable(f"unknown tier; choose one of {[t.id for t in settings.tiers]}", field="tier")
-    if row["status"] == "in_progress":
+    if session.status == "in_progress":
         raise Unprocessable("complete the quiz before checking out", code="quiz_incomplete")
-    if row["status"] not in lifecycle.OPEN_FOR_CHECKOUT:
-        raise Conflict(f"this session is already {row['status']}", code="already_paid")
-    if row["last_checkout_event"] == "awaiting_payment":
+    if session.status not in lifecycle.OPEN_FOR_CHECKOUT:
+        raise Conflict(f"this session is already {session.status}", code="already_paid")
+    if session.last_checkout_event == "awaiting_payment":
         raise Conflict(PAYMENT_PENDING, code="payment_pending")
-    sid, now = row["id"], dt.datetime.now(dt.UTC)
-    if (url := sessions.open_checkout(row, email=email, tier=tier.id, now=now)) is not None:
-        return web.json_response({"url": url, "checkout_id": row["stripe_checkout_session_id"]})
-    await close_previous(request, row)
+    sid, now = session.id, dt.datetime.now(dt.UTC)
+    if (url := sessions.open_checkout(session, email=email, tier=tier.id, now=now)) is not None:
+        return web.json_response({"url": url, "checkout_id": session.stripe_checkout_session_id})
+    await close_previous(request, session)
     # Whole minutes: a double click a second apart sends Stripe the same request under the same key.
     expires_at = now.replace(second=0, microsecond=0) + dt.timedelta(minutes=settings.checkout_expiry_minutes)
     # Two clicks at once (same session, tier, email and earlier checkout) make one Stripe session.
-    key_source = f"{sid}:{tier.id}:{email}:{row['stripe_checkout_session_id'] or 'first'}"
+    key_source = f"{sid}:{tier.id}:{email}:{session.stripe_checkout_session_id or 'first'}"
     checkout = await request.app[GATEWAY].create_checkout(
         CheckoutRequest(
             session_id=sid,
@@ -77,26 +76,26 @@ async def start_checkout(request: web.Request) -> web.Response:
 PAYMENT_PENDING = "the payment for this session is still being processed; we will email you when it arrives"
 
 
-async def close_previous(request: web.Request, row: Any) -> None:
+async def close_previous(request: web.Request, session: sessions.QuizSession) -> None:
     """Close the session's earlier checkout before opening another, so a customer can pay only once.
 
     An earlier checkout paid meanwhile is fulfilled instead (409); one whose delayed payment is on its
     way cannot be closed (409 until it settles).
     """
-    if row["status"] != "checkout" or not row["stripe_checkout_session_id"]:
+    if session.status != "checkout" or not session.stripe_checkout_session_id:
         return
-    state = await request.app[GATEWAY].expire_checkout(row["stripe_checkout_session_id"])
+    state = await request.app[GATEWAY].expire_checkout(session.stripe_checkout_session_id)
     if state is None or state.status != "complete":
         return
     if state.paid:
-        await _caught_up(request, row)
+        await _caught_up(request, session)
         raise Conflict("this session was paid for meanwhile", code="already_paid")
     raise Conflict(PAYMENT_PENDING, code="payment_pending")
 
 
-async def _caught_up(request: web.Request, row: Any) -> Any:
+async def _caught_up(request: web.Request, session: sessions.QuizSession) -> sessions.QuizSession:
     """The session as it is now, fulfilled first if the provider says it is paid (`fulfilment.catch_up`)."""
-    row, fulfilled = await fulfilment.catch_up(request.app[POOL], request.app[GATEWAY], row)
+    session, fulfilled = await fulfilment.catch_up(request.app[POOL], request.app[GATEWAY], session)
     if fulfilled:
         request.app[RELAY].nudge()
-    return row
+    return session

@@ -20,7 +20,9 @@ import jinja2
 import stripe
 from aiohttp import web
 
+from crb import sessions
 from crb.errors import NotFound, UpstreamError
+from crb.sessions import QuizSession
 from crb.settings import Settings
 from edge.keys import HTTP, POOL, SETTINGS
 
@@ -75,32 +77,31 @@ _DONE = _ENV.from_string("""<!doctype html>
 <p>{{ label }}: {{ outcome }}. <a href="{{ next }}">Continue</a></p></body></html>""")
 
 
-async def _checkout_row(request: web.Request) -> Any:
-    row = await request.app[POOL].fetchrow(
-        "select * from quiz_sessions where stripe_checkout_session_id = $1", request.match_info["checkout_id"]
-    )
-    if row is None:
+async def _checkout_session(request: web.Request) -> QuizSession:
+    async with request.app[POOL].acquire() as conn:
+        session = await sessions.by_checkout(conn, request.match_info["checkout_id"])
+    if session is None:
         raise NotFound("no such offline checkout", field="checkout_id")
-    return row
+    return session
 
 
-def _available(row: Any) -> list[tuple[str, Action]]:
-    if row["status"] != "checkout":
+def _available(session: QuizSession) -> list[tuple[str, Action]]:
+    if session.status != "checkout":
         return []
-    names = AFTER_PAY_LATER if row["last_checkout_event"] == "awaiting_payment" else FIRST_STEP
+    names = AFTER_PAY_LATER if session.last_checkout_event == "awaiting_payment" else FIRST_STEP
     return [(n, ACTIONS[n]) for n in names]
 
 
 async def checkout_page(request: web.Request) -> web.Response:
-    row = await _checkout_row(request)
-    tier = request.app[SETTINGS].tier(row["tier"])
+    session = await _checkout_session(request)
+    tier = request.app[SETTINGS].tier(session.tier or "")
     html = _PAGE.render(
-        tier_name=tier.name if tier else row["tier"],
-        amount=f"€{row['amount_total'] / 100:,.2f}",
-        email=row["email"],
-        checkout_id=row["stripe_checkout_session_id"],
-        status=row["status"],
-        actions=_available(row),
+        tier_name=tier.name if tier else session.tier,
+        amount=f"€{(session.amount_total or 0) / 100:,.2f}",
+        email=session.email,
+        checkout_id=session.stripe_checkout_session_id,
+        status=session.status,
+        actions=_available(session),
     )
     return web.Response(text=html, content_type="text/html")
 
@@ -111,11 +112,11 @@ async def act(request: web.Request) -> web.Response:
     action = ACTIONS.get(request.match_info["action"])
     if action is None:
         raise NotFound(f"no such action; choose one of {sorted(ACTIONS)}", field="action")
-    row = await _checkout_row(request)
+    session = await _checkout_session(request)
     result: dict[str, Any] = {"action": request.match_info["action"]}
     if action.event_type is not None:
-        result["webhook_status"], result["webhook"] = await _send(request, settings, checkout_event(row, action))
-    result["next"] = _next_url(settings, row, action.goes_to)
+        result["webhook_status"], result["webhook"] = await _send(request, settings, checkout_event(session, action))
+    result["next"] = _next_url(settings, session, action.goes_to)
     if "text/html" in request.headers.get("Accept", ""):
         outcome = result.get("webhook", {}).get("outcome", "no event sent")
         html = _DONE.render(label=action.label, outcome=outcome, next=result["next"])
@@ -143,10 +144,10 @@ async def _send(request: web.Request, settings: Settings, event: dict[str, Any])
         ) from e
 
 
-def _next_url(settings: Settings, row: Any, goes_to: str) -> str:
+def _next_url(settings: Settings, session: QuizSession, goes_to: str) -> str:
     if goes_to == "cancel":
-        return f"{settings.site_url}/quiz.html?session_id={row['id']}&checkout=cancelled"
-    return f"{settings.site_url}/success.html?session_id={row['id']}&checkout={row['stripe_checkout_session_id']}"
+        return f"{settings.site_url}/quiz.html?session_id={session.id}&checkout=cancelled"
+    return f"{settings.site_url}/success.html?session_id={session.id}&checkout={session.stripe_checkout_session_id}"
 
 
 def payment_intent_id(checkout_id: str) -> str:
@@ -154,11 +155,11 @@ def payment_intent_id(checkout_id: str) -> str:
     return "pi_offline_" + hashlib.sha256(checkout_id.encode()).hexdigest()[:24]
 
 
-def checkout_event(row: Any, action: Action) -> dict[str, Any]:
+def checkout_event(session: QuizSession, action: Action) -> dict[str, Any]:
     """The event Stripe would send for this action on this quiz session's checkout."""
-    assert action.event_type is not None
+    assert action.event_type is not None and session.stripe_checkout_session_id is not None  # a checkout's page
     now = int(time.time())
-    checkout_id = row["stripe_checkout_session_id"]
+    checkout_id = session.stripe_checkout_session_id
     return {
         "id": "evt_offline_" + secrets.token_hex(12),
         "object": "event",
@@ -174,13 +175,13 @@ def checkout_event(row: Any, action: Action) -> dict[str, Any]:
                 "mode": "payment",
                 "status": action.status,
                 "payment_status": action.payment_status,
-                "client_reference_id": str(row["id"]),
-                "customer_email": row["email"],
-                "customer_details": {"email": row["email"]},
-                "amount_subtotal": row["amount_total"],
-                "amount_total": row["amount_total"],
-                "currency": row["currency"],
-                "metadata": {"quiz_session_id": str(row["id"]), "tier": row["tier"]},
+                "client_reference_id": str(session.id),
+                "customer_email": session.email,
+                "customer_details": {"email": session.email},
+                "amount_subtotal": session.amount_total,
+                "amount_total": session.amount_total,
+                "currency": session.currency,
+                "metadata": {"quiz_session_id": str(session.id), "tier": session.tier},
                 "payment_intent": payment_intent_id(checkout_id),
                 "livemode": False,
                 "created": now,

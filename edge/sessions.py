@@ -9,12 +9,11 @@ from typing import Any
 
 from aiohttp import web
 
-from crb import analysis, fulfilment, lifecycle, links, sessions
+from crb import analysis, downloads, fulfilment, lifecycle, links, sessions
 from crb.errors import Conflict, ServiceUnavailable, Unprocessable, UpstreamError
 from crb.quiz import Quiz, load_quiz, validate_answers
 from crb.quiz import confirmation as confirming
 from crb.quiz.confirmation import Confirmations
-from crb.settings import Settings
 from crb.storage import StorageError
 from edge.auth import authorised
 from edge.errors import extreme_body, read_json_object
@@ -36,45 +35,45 @@ async def create_session(request: web.Request) -> web.Response:
     return web.json_response({"id": str(new.id), "token": new.token, "status": new.status}, status=201)
 
 
-async def _current(request: web.Request) -> Any:
+async def _current(request: web.Request) -> sessions.QuizSession:
     """The authorised session as it is now: paid first if the provider says so and its webhook is late."""
-    row, fulfilled = await fulfilment.catch_up(request.app[POOL], request.app[GATEWAY], await authorised(request))
+    session, fulfilled = await fulfilment.catch_up(request.app[POOL], request.app[GATEWAY], await authorised(request))
     if fulfilled:
         request.app[RELAY].nudge()
-    return row
+    return session
 
 
 async def get_session(request: web.Request) -> web.Response:
-    row = await _current(request)
-    report = await report_state(request, row["id"])
+    session = await _current(request)
+    report = await report_state(request, session.id)
     return web.json_response(
         {
-            "id": str(row["id"]),
-            "status": row["status"],
-            "answers": row["answers"],
-            **_confirmation_state(row["answers"], row["confirmations"], in_progress=row["status"] == "in_progress"),
-            "teaser": row["teaser"],
-            "tier": row["tier"],
+            "id": str(session.id),
+            "status": session.status,
+            "answers": session.answers,
+            **_confirmation_state(session.answers, session.confirmations, in_progress=session.status == "in_progress"),
+            "teaser": session.teaser,
+            "tier": session.tier,
             "report": report,
-            "checkout": {"last_event": row["last_checkout_event"]},
+            "checkout": {"last_event": session.last_checkout_event},
         }
     )
 
 
 async def save_answers(request: web.Request) -> web.Response:
-    row = await authorised(request)
+    session = await authorised(request)
     quiz = load_quiz()
     answers, confirm = _answers_and_confirm(quiz, await read_json_object(request))
     clean = validate_answers(quiz, answers, complete=False)
     cleared = [qid for qid, value in answers.items() if value is None]  # null takes an answer back
     async with request.app[POOL].acquire() as conn, conn.transaction():
         # Locked: the plausibility of the hours is judged on the answers as they will be stored.
-        stored, kept = await sessions.answers_for_update(conn, row["id"])
+        stored, kept = await sessions.answers_for_update(conn, session.id)
         merged = {k: v for k, v in stored.items() if k not in cleared} | clean
         confirming.check_save(stored, merged)
         confirmed = confirming.bind(kept, confirm, merged)
-        saved = await sessions.save_answers(conn, row["id"], clean, cleared, confirmed)
-    body = {"id": str(row["id"]), "status": "in_progress", "answers": saved}
+        saved = await sessions.save_answers(conn, session.id, clean, cleared, confirmed)
+    body = {"id": str(session.id), "status": "in_progress", "answers": saved}
     return web.json_response(body | _confirmation_state(saved, confirmed))
 
 
@@ -98,75 +97,61 @@ def _confirmation_state(
 
 
 async def complete(request: web.Request) -> web.Response:
-    row = await authorised(request)
-    if row["status"] != "in_progress":
-        return web.json_response(row["teaser"])
-    answers = validate_answers(load_quiz(), row["answers"], complete=True)
-    confirming.check_complete(answers, row["confirmations"])
+    session = await authorised(request)
+    if session.status != "in_progress":
+        return web.json_response(session.teaser)
+    answers = validate_answers(load_quiz(), session.answers, complete=True)
+    confirming.check_complete(answers, session.confirmations)
     teaser = analysis.teaser(answers).model_dump(mode="json")
     async with request.app[POOL].acquire() as conn, conn.transaction():
         # Locked, so no answer can change between this check and the update (a PUT then finds it complete).
         # Confirmations only grow while the answers stay as they are: the answers are the whole check.
-        current = await conn.fetchval("select answers from quiz_sessions where id = $1 for update", row["id"])
-        if current != row["answers"]:
+        current = await sessions.get(conn, session.id, for_update=True)
+        if current.answers != session.answers:
             raise Conflict(
                 "the answers changed while the quiz was completing; complete it again", code="answers_changed"
             )
-        await lifecycle.complete(conn, row["id"], teaser, str(answers.get("company_name") or "") or None)
-        stored = await sessions.get(conn, row["id"])
-    return web.json_response(stored["teaser"])
+        await lifecycle.complete(conn, session.id, teaser, str(answers.get("company_name") or "") or None)
+        stored = await sessions.get(conn, session.id)
+    return web.json_response(stored.teaser)
 
 
 async def get_report(request: web.Request) -> web.Response:
-    row = await _current(request)
-    return web.json_response(await report_state(request, row["id"]))
+    session = await _current(request)
+    return web.json_response(await report_state(request, session.id))
 
 
 async def report_state(request: web.Request, session_id: uuid.UUID) -> dict[str, Any]:
     """The live report's status, and its download link once it is ready and the session may still have it."""
-    settings: Settings = request.app[SETTINGS]
-    report = await request.app[POOL].fetchrow(
-        "select r.id, r.status, s.status as session_status, s.erased_at"
-        " from reports r join quiz_sessions s on s.id = r.session_id"
-        " where r.session_id = $1 and r.status <> 'superseded'",
-        session_id,
-    )
+    async with request.app[POOL].acquire() as conn:
+        report = await downloads.session_report(conn, session_id)
     if report is None:
         return {"status": "none"}
-    state: dict[str, Any] = {"status": report["status"]}
-    revoked = report["session_status"] in lifecycle.NOT_ENTITLED or report["erased_at"] is not None
-    if report["status"] == "ready" and not revoked:
-        state["download_url"] = links.download_url(settings, report["id"])
+    state: dict[str, Any] = {"status": report.status}
+    if report.status == "ready" and not report.revoked:
+        state["download_url"] = links.download_url(request.app[SETTINGS], report.id)
     return state
 
 
 async def erase(request: web.Request) -> web.Response:
     """Erase the customer's personal data (answers, email, PDFs); keep what the accounts must keep."""
-    row = await authorised(request)
-    if row["status"] == "checkout" and row["stripe_checkout_session_id"]:
+    session = await authorised(request)
+    if session.status == "checkout" and session.stripe_checkout_session_id:
         # An open checkout could still be paid after the erasure, for nothing: close it. If the provider
         # cannot be reached the erasure goes ahead; a payment that lands later is logged for a refund.
         with contextlib.suppress(UpstreamError):
-            await request.app[GATEWAY].expire_checkout(row["stripe_checkout_session_id"])
+            await request.app[GATEWAY].expire_checkout(session.stripe_checkout_session_id)
     async with request.app[POOL].acquire() as conn, conn.transaction():
-        paths = await sessions.erase(conn, row["id"])
+        paths = await sessions.erase(conn, session.id)
     try:
         await request.app[STORE].delete(paths)
     except StorageError as e:
-        log.error("erasing session %s: its %d stored file(s) could not be deleted: %s", row["id"], len(paths), e)
-        await _still_stored(request, row["id"], paths)
+        log.error("erasing session %s: its %d stored file(s) could not be deleted: %s", session.id, len(paths), e)
+        async with request.app[POOL].acquire() as conn:
+            await sessions.still_stored(conn, session.id, paths)  # a repeated erasure (or retention) deletes them
         raise ServiceUnavailable(
             "your answers and email are erased, but your report files could not be deleted just now;"
             " send the same request again to finish",
             code="erasure_incomplete",
         ) from e
-    return web.json_response({"id": str(row["id"]), "erased": True})
-
-
-async def _still_stored(request: web.Request, session_id: uuid.UUID, paths: list[str]) -> None:
-    """Mark the files as stored again, so a repeated erasure (or the retention job) deletes them."""
-    await request.app[POOL].execute(
-        "update reports set purged_at = null, updated_at = now() where session_id = $1 and storage_path = any($2)",
-        session_id,
-        paths,
-    )
+    return web.json_response({"id": str(session.id), "erased": True})

@@ -8,10 +8,11 @@ from typing import Any
 
 from arq import Retry
 
-from crb import analysis, emails, links
+from crb import analysis, emails, links, sessions
 from crb.downloads import report_file_name
 from crb.mail import Attachment, Email, TransientMailError
 from crb.quiz import InvalidAnswers, load_quiz, validate_answers
+from crb.sessions import QuizSession
 from crb.storage import StorageError
 from jobs.context import Deps, deps
 
@@ -44,52 +45,55 @@ async def send_email(ctx: dict[str, Any], session_id: str, kind: str) -> str:
 
 async def deliver(d: Deps, sid: uuid.UUID, kind: str) -> str:
     """Compose and send; the outcome is `sent`, `already` (sent or in flight before) or why it was skipped."""
-    row = await d.pool.fetchrow("select * from quiz_sessions where id = $1", sid)
-    if row is None or row["email"] is None or row["erased_at"] is not None:
+    async with d.pool.acquire() as conn:
+        session = await sessions.find(conn, sid)
+    if session is None or session.email is None or session.erased:
         return "skipped: no customer email"
-    if kind in NEEDS_ENTITLEMENT and row["status"] != "delivered":
-        return f"skipped: session {row['status']}"
-    if kind == "follow_up" and row["unsubscribed_at"] is not None:
+    if kind in NEEDS_ENTITLEMENT and session.status != "delivered":
+        return f"skipped: session {session.status}"
+    if kind == "follow_up" and session.unsubscribed_at is not None:
         return "skipped: unsubscribed"
-    message = await compose(d, row, kind)
+    message = await compose(d, session, kind)
     sent = await emails.send_once(d.pool, d.mailer, sid, kind, message)
     return "sent" if sent else "already"
 
 
-async def compose(d: Deps, row: Any, kind: str) -> Email:
-    tier = d.settings.tier(row["tier"] or "")
+async def compose(d: Deps, session: QuizSession, kind: str) -> Email:
+    if session.email is None:
+        raise ValueError(f"session {session.id} has no email address to send {kind} to")
+    tier = d.settings.tier(session.tier or "")
     context: dict[str, Any] = {
         # One line: it goes into the subject and the attachment's name, where a line break is not allowed.
-        "company_name": " ".join((row["company_name"] or "").split()) or "your company",
-        "amount": money(row["amount_total"], row["currency"]),
-        "refund_amount": money(row["refund_amount"], row["currency"]),
+        "company_name": " ".join((session.company_name or "").split()) or "your company",
+        "amount": money(session.amount_total, session.currency),
+        "refund_amount": money(session.refund_amount, session.currency),
         "tier_name": tier.name if tier else "CRB Report",
         "site_url": d.settings.site_url,
     }
     attachments: tuple[Attachment, ...] = ()
     if kind in NEEDS_ENTITLEMENT:
-        context |= await _report_context(d, row)
+        context |= await _report_context(d, session)
     if kind == "report_ready":
         attachments = await _attachment(d, context)
         context["attached"] = bool(attachments)
     if kind == "follow_up":
-        context["unsubscribe_url"] = links.unsubscribe_url(d.settings, row["id"])
-    return emails.compose(kind, row["email"], row["id"], context, attachments)
+        context["unsubscribe_url"] = links.unsubscribe_url(d.settings, session.id)
+    return emails.compose(kind, session.email, session.id, context, attachments)
 
 
-async def _report_context(d: Deps, row: Any) -> dict[str, Any]:
+async def _report_context(d: Deps, session: QuizSession) -> dict[str, Any]:
     """The report's headline figures, recomputed from the answers (the engine is deterministic)."""
     report = await d.pool.fetchrow(
         "select id, storage_path, size_bytes from reports where session_id = $1 and status = 'ready'"
         " order by version desc limit 1",
-        row["id"],
+        session.id,
     )
     if report is None:
-        raise RuntimeError(f"session {row['id']} is delivered but has no ready report")
+        raise RuntimeError(f"session {session.id} is delivered but has no ready report")
     try:
-        answers = validate_answers(load_quiz(), row["answers"], complete=True)
+        answers = validate_answers(load_quiz(), session.answers, complete=True)
     except InvalidAnswers:
-        answers = row["answers"]
+        answers = session.answers
     teaser = analysis.teaser(answers)
     top = [f.title for f in teaser.findings if f.recommended] or [f.title for f in teaser.findings]
     return {

@@ -11,12 +11,14 @@ from typing import Any
 import asyncpg
 from arq import Retry
 
-from crb import lifecycle, outbox
+from crb import lifecycle, outbox, reports, sessions
 from crb.analysis import ReportInconsistent
 from crb.db import Connection
 from crb.fulfilment import email_job
 from crb.renderer_client import RendererError, RendererRefused
 from crb.rendering import build_report_data, count_pages
+from crb.reports import Report
+from crb.sessions import QuizSession
 from crb.storage import StorageError
 from jobs.context import Deps, deps
 from jobs.retry import RETRIES
@@ -49,33 +51,36 @@ async def generate_report(ctx: dict[str, Any], report_id: str) -> str:
     """arq job: build, render, store and mark one report ready; safe to run again at any point."""
     d = deps(ctx)
     rid = uuid.UUID(report_id)
-    row = await d.pool.fetchrow(
-        "select r.status as report_status, r.version, s.* from reports r"
-        " join quiz_sessions s on s.id = r.session_id where r.id = $1",
-        rid,
-    )
-    if row is None or row["report_status"] not in LIVE:
-        return f"nothing to do ({row['report_status'] if row else 'no such report'})"
-    if row["status"] in lifecycle.NOT_ENTITLED or row["erased_at"] is not None:
-        return await _not_needed(d, rid, row["id"], _why_not(row))
-    attempts = await _claim(d, rid, row["id"])
+    report, session = await _report_and_session(d, rid)
+    if report is None or session is None or report.status not in LIVE:
+        return f"nothing to do ({report.status if report else 'no such report'})"
+    sid = session.id
+    if session.status in lifecycle.NOT_ENTITLED or session.erased:
+        return await _not_needed(d, rid, sid, _why_not(session))
+    attempts = await _claim(d, rid, sid)
     if attempts is None:
         return ANOTHER_RUN
     if attempts > MAX_ATTEMPTS:
-        return await give_up(d, rid, row["id"], f"gave up after {MAX_ATTEMPTS} attempts")
+        return await give_up(d, rid, sid, f"gave up after {MAX_ATTEMPTS} attempts")
     try:
-        return await _build(d, rid, row)
+        return await _build(d, rid, session)
     except ReportInconsistent as e:  # our bug: the customer gets the failure email, never a contradictory report
         log.error("report %s contradicts itself and was not sent: %s", rid, "; ".join(e.problems))
-        return await give_up(d, rid, row["id"], f"report failed its consistency check: {e}")
+        return await give_up(d, rid, sid, f"report failed its consistency check: {e}")
     except RendererRefused as e:  # a RendererError, but one no retry can fix
         log.error("the renderer refused report %s for good: %s", rid, e)
-        return await give_up(d, rid, row["id"], str(e))
+        return await give_up(d, rid, sid, str(e))
     except TRANSIENT as e:
-        return await _retry_or_give_up(d, rid, row["id"], e, int(ctx.get("job_try", 1)), attempts)
+        return await _retry_or_give_up(d, rid, sid, e, int(ctx.get("job_try", 1)), attempts)
     except Exception as e:
         log.exception("report %s failed for good (not worth another try)", rid)
-        return await give_up(d, rid, row["id"], repr(e))
+        return await give_up(d, rid, sid, repr(e))
+
+
+async def _report_and_session(d: Deps, rid: uuid.UUID) -> tuple[Report | None, QuizSession | None]:
+    async with d.pool.acquire() as conn:
+        report = await reports.find(conn, rid)
+        return report, await sessions.find(conn, report.session_id) if report else None
 
 
 async def _retry_or_give_up(d: Deps, rid: uuid.UUID, sid: uuid.UUID, e: Exception, job_try: int, attempts: int) -> str:
@@ -101,23 +106,21 @@ async def _claim(d: Deps, rid: uuid.UUID, sid: uuid.UUID) -> int | None:
     return attempts
 
 
-async def _build(d: Deps, rid: uuid.UUID, session: Any) -> str:
-    path = storage_path(session["id"], rid)
+async def _build(d: Deps, rid: uuid.UUID, session: QuizSession) -> str:
+    path = storage_path(session.id, rid)
     pdf, pages = await _pdf(d, path, session)
     async with d.pool.acquire() as conn, conn.transaction():
         # The session is locked first, as a refund, an erasure and a regeneration lock it: none of them
         # can slip in between this check and the commit.
-        current = await conn.fetchrow(
-            "select status, erased_at from quiz_sessions where id = $1 for update", session["id"]
-        )
-        entitled = lifecycle.can("deliver", current["status"]) and current["erased_at"] is None
+        current = await sessions.get(conn, session.id, for_update=True)
+        entitled = lifecycle.can("deliver", current.status) and not current.erased
         ready = entitled and await _mark_ready(conn, rid, path, pdf, pages, d)
         if ready:
-            await lifecycle.deliver(conn, session["id"])
+            await lifecycle.deliver(conn, session.id)
             # Only now, with the report stored and marked ready, may the customer be told it is ready.
-            await outbox.add(conn, email_job(session["id"], "report_ready"))
+            await outbox.add(conn, email_job(session.id, "report_ready"))
     if not ready:  # refunded or erased while it rendered, or finished by another run
-        return await _not_needed(d, rid, session["id"], _why_not(current))
+        return await _not_needed(d, rid, session.id, _why_not(current))
     await outbox.relay(d.pool, d.redis, d.settings.queue_name)
     return "ready"
 
@@ -127,22 +130,18 @@ async def render_again(ctx: dict[str, Any], report_id: str) -> str:
     stored with its new hash, size and page count (the download's waiting page then finds it)."""
     d = deps(ctx)
     rid = uuid.UUID(report_id)
-    row = await d.pool.fetchrow(
-        "select r.status as report_status, r.storage_path, r.purged_at, r.ready_at, s.* from reports r"
-        " join quiz_sessions s on s.id = r.session_id where r.id = $1",
-        rid,
-    )
-    if row is None:
+    report, session = await _report_and_session(d, rid)
+    if report is None or session is None:
         return "nothing to do (no such report)"
-    if row["report_status"] != "ready":
-        return await _render_request_done(d, rid, f"nothing to do (report {row['report_status']})")
-    if row["status"] in lifecycle.NOT_ENTITLED or row["erased_at"] is not None:
-        return await _render_request_done(d, rid, f"nothing to do ({_why_not(row)})")
-    path = row["storage_path"]
+    if report.status != "ready" or report.storage_path is None or report.ready_at is None:
+        return await _render_request_done(d, rid, f"nothing to do (report {report.status})")
+    if session.status in lifecycle.NOT_ENTITLED or session.erased:
+        return await _render_request_done(d, rid, f"nothing to do ({_why_not(session)})")
+    path = report.storage_path
     try:
-        if row["purged_at"] is None and await d.store.exists(path):
+        if report.purged_at is None and await d.store.exists(path):
             return await _render_request_done(d, rid, "nothing to do (stored)")
-        rendered = await d.renderer.render(build_report_data(d.settings, row, row["ready_at"].date()))
+        rendered = await d.renderer.render(build_report_data(d.settings, session, report.ready_at.date()))
         await d.store.upload(path, rendered.content)
     except TRANSIENT as e:
         job_try = int(ctx.get("job_try", 1))
@@ -154,8 +153,8 @@ async def render_again(ctx: dict[str, Any], report_id: str) -> str:
         log.exception("report %s could not be rendered again", rid)
         return await _render_request_done(d, rid, f"failed: {e!r}")
     async with d.pool.acquire() as conn, conn.transaction():
-        current = await conn.fetchrow("select status, erased_at from quiz_sessions where id = $1 for update", row["id"])
-        kept = current["status"] not in lifecycle.NOT_ENTITLED and current["erased_at"] is None
+        current = await sessions.get(conn, session.id, for_update=True)
+        kept = current.status not in lifecycle.NOT_ENTITLED and not current.erased
         stored = kept and await conn.fetchval(
             "update reports set purged_at = null, size_bytes = $2, page_count = $3, sha256 = $4,"
             " render_requested_at = null, updated_at = now() where id = $1 and status = 'ready' returning id",
@@ -176,7 +175,7 @@ async def _render_request_done(d: Deps, rid: uuid.UUID, outcome: str) -> str:
     return outcome
 
 
-async def _pdf(d: Deps, path: str, session: Any) -> tuple[bytes, int | None]:
+async def _pdf(d: Deps, path: str, session: QuizSession) -> tuple[bytes, int | None]:
     if await d.store.exists(path):  # an earlier try stored it and died before saying so: reuse it
         pdf = await d.store.download(path)
         d.recent_pdfs.add(path, pdf)
@@ -210,8 +209,8 @@ async def _drop_unrecorded(d: Deps, rid: uuid.UUID, path: str) -> None:
         await d.store.delete([path])
 
 
-def _why_not(session: Any) -> str:
-    return "session erased" if session["erased_at"] is not None else f"session {session['status']}"
+def _why_not(session: QuizSession) -> str:
+    return "session erased" if session.erased else f"session {session.status}"
 
 
 async def _not_needed(d: Deps, rid: uuid.UUID, sid: uuid.UUID, why: str) -> str:

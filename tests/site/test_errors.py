@@ -9,6 +9,7 @@ import asyncpg
 import pytest
 from playwright.async_api import BrowserContext, Page, expect
 
+from crb.sessions import QuizSession
 from edge.offline import ACTIONS, checkout_event
 from tests.conftest import run_worker
 from tests.fakes.stripe_server import signed
@@ -126,7 +127,8 @@ async def test_a_duplicate_webhook_changes_nothing_on_the_page(page: Page, edge:
         row = await conn.fetchrow("select * from quiz_sessions where id = $1", uuid.UUID(sid))
     finally:
         await conn.close()
-    body, header = signed(checkout_event(row, ACTIONS["pay"]), edge.settings.stripe_webhook_secrets[0].value)
+    session = QuizSession.from_row(row)
+    body, header = signed(checkout_event(session, ACTIONS["pay"]), edge.settings.stripe_webhook_secrets[0].value)
     outcomes = []
     for _ in range(2):  # the same event, delivered twice (Stripe retries)
         response = await edge.client.post("/api/payments/webhook", data=body, headers={"Stripe-Signature": header})
