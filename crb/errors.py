@@ -1,6 +1,17 @@
-"""Domain errors that the services map to HTTP status codes and a JSON error body."""
+"""Domain errors that the services map to HTTP status codes, and the one JSON error body both services answer."""
 
 from __future__ import annotations
+
+from typing import Any
+
+
+def error_body(code: str, message: str, field: str | None = None, **extra: Any) -> dict[str, Any]:
+    """`{"error": {"code", "message", "field", ...}}`: what the edge and the renderer answer for every failure.
+
+    `code` is stable and machine-readable, `message` is safe to show, `field` names the input at fault (null when
+    none does); `extra` adds details (e.g. every invalid answer).
+    """
+    return {"error": {"code": code, "message": message, "field": field, **extra}}
 
 
 class DomainError(Exception):

@@ -34,6 +34,7 @@ class Report:
     ready_at: dt.datetime | None
     purged_at: dt.datetime | None  # retention deleted its PDF
     render_requested_at: dt.datetime | None  # its purged PDF is being printed again (crb.downloads)
+    data: dict[str, Any] | None  # the ReportData it was printed from, as JSON (None before it is ready, or erased)
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> Report:

@@ -201,14 +201,14 @@ async def erase(conn: Connection, session_id: uuid.UUID, now: dt.datetime | None
 
     Kept for the accounts: ids, tier, amounts, currency, refunds, payment references and dates.
     An unpaid session expires; a paid one keeps its status, and `erased_at` (`now`, or the database's
-    clock) revokes its downloads. Also scrubbed: the recipient of every email sent to the customer, and
-    the customer's details in the session's stored Stripe events. Every call returns all the session's
+    clock) revokes its downloads. Also scrubbed: the report data its reports were printed from, the recipient
+    of every email sent to the customer, and the customer's details in the session's stored Stripe events. Every call returns all the session's
     PDFs, deleted before or not, so a repeat finishes what a failed deletion left behind.
     """
     # The session row first, as report generation locks it before its report: no deadlock between them.
     await _erase_session(conn, session_id, now)
     paths = await conn.fetch(
-        "update reports set purged_at = coalesce(purged_at, $2, now()), updated_at = now()"
+        "update reports set purged_at = coalesce(purged_at, $2, now()), data = null, updated_at = now()"
         " where session_id = $1 and storage_path is not null returning storage_path",
         session_id,
         now,

@@ -1,4 +1,4 @@
-"""One middleware that turns every failure into `{"error": {"code", "message", "field"?}}`, never a stack trace."""
+"""One middleware that turns every failure into `crb.errors.error_body` (never a stack trace)."""
 
 from __future__ import annotations
 
@@ -9,19 +9,12 @@ from typing import Any
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from crb.errors import BadRequest, DomainError
+from crb.errors import BadRequest, DomainError, error_body
 from crb.quiz import AnswerError, InvalidAnswers
 from crb.quiz.confirmation import InvalidConfirmation, NeedsConfirmation
 from crb.quiz.plausibility import Extreme
 
 log = logging.getLogger(__name__)
-
-
-def error_body(code: str, message: str, field: str | None = None, **extra: Any) -> dict[str, Any]:
-    error: dict[str, Any] = {"code": code, "message": message}
-    if field is not None:
-        error["field"] = field
-    return {"error": {**error, **extra}}
 
 
 @web.middleware

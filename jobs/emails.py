@@ -7,11 +7,13 @@ import uuid
 from typing import Any
 
 from arq import Retry
+from pydantic import ValidationError
 
 from crb import analysis, emails, links, sessions
 from crb.downloads import report_file_name
 from crb.mail import Attachment, Email, TransientMailError
 from crb.quiz import InvalidAnswers, load_quiz, validate_answers
+from crb.report import Teaser
 from crb.sessions import QuizSession
 from crb.storage import StorageError
 from jobs.context import Deps, deps
@@ -82,7 +84,7 @@ async def compose(d: Deps, session: QuizSession, kind: str) -> Email:
 
 
 async def _report_context(d: Deps, session: QuizSession) -> dict[str, Any]:
-    """The report's headline figures, recomputed from the answers (the engine is deterministic)."""
+    """The report's headline figures, from the teaser the customer saw (assessed again only if it is missing)."""
     report = await d.pool.fetchrow(
         "select id, storage_path, size_bytes from reports where session_id = $1 and status = 'ready'"
         " order by version desc limit 1",
@@ -90,11 +92,7 @@ async def _report_context(d: Deps, session: QuizSession) -> dict[str, Any]:
     )
     if report is None:
         raise RuntimeError(f"session {session.id} is delivered but has no ready report")
-    try:
-        answers = validate_answers(load_quiz(), session.answers, complete=True)
-    except InvalidAnswers:
-        answers = session.answers
-    teaser = analysis.teaser(answers)
+    teaser = _teaser(session)
     top = [f.title for f in teaser.findings if f.recommended] or [f.title for f in teaser.findings]
     return {
         "download_url": links.download_url(d.settings, report["id"]),
@@ -105,6 +103,21 @@ async def _report_context(d: Deps, session: QuizSession) -> dict[str, Any]:
         "report_path": report["storage_path"],
         "report_size": report["size_bytes"] or 0,
     }
+
+
+def _teaser(session: QuizSession) -> Teaser:
+    """The teaser stored when the quiz was completed; a session stored without one (or in an older schema) has
+    its answers assessed again (the engine is deterministic)."""
+    if session.teaser is not None:
+        try:
+            return Teaser.model_validate(session.teaser)
+        except ValidationError:
+            log.info("session %s keeps its teaser in an older schema: assessing its answers again", session.id)
+    try:
+        answers = validate_answers(load_quiz(), session.answers, complete=True)
+    except InvalidAnswers:
+        answers = session.answers
+    return analysis.teaser(answers)
 
 
 async def _attachment(d: Deps, context: dict[str, Any]) -> tuple[Attachment, ...]:

@@ -3,13 +3,16 @@ ready report's PDF, purged by retention, rendered again when its download is ask
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import logging
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
 from arq import Retry
+from pydantic import ValidationError
 
 from crb import lifecycle, outbox, reports, sessions
 from crb.analysis import ReportInconsistent
@@ -17,6 +20,7 @@ from crb.db import Connection
 from crb.fulfilment import email_job
 from crb.renderer_client import RendererError, RendererRefused
 from crb.rendering import build_report_data, count_pages
+from crb.report import ReportData
 from crb.reports import Report
 from crb.sessions import QuizSession
 from crb.storage import StorageError
@@ -108,13 +112,13 @@ async def _claim(d: Deps, rid: uuid.UUID, sid: uuid.UUID) -> int | None:
 
 async def _build(d: Deps, rid: uuid.UUID, session: QuizSession) -> str:
     path = storage_path(session.id, rid)
-    pdf, pages = await _pdf(d, path, session)
+    printed = await _pdf(d, path, session)
     async with d.pool.acquire() as conn, conn.transaction():
         # The session is locked first, as a refund, an erasure and a regeneration lock it: none of them
         # can slip in between this check and the commit.
         current = await sessions.get(conn, session.id, for_update=True)
         entitled = lifecycle.can("deliver", current.status) and not current.erased
-        ready = entitled and await _mark_ready(conn, rid, path, pdf, pages, d)
+        ready = entitled and await _mark_ready(conn, rid, path, printed, d)
         if ready:
             await lifecycle.deliver(conn, session.id)
             # Only now, with the report stored and marked ready, may the customer be told it is ready.
@@ -141,7 +145,7 @@ async def render_again(ctx: dict[str, Any], report_id: str) -> str:
     try:
         if report.purged_at is None and await d.store.exists(path):
             return await _render_request_done(d, rid, "nothing to do (stored)")
-        rendered = await d.renderer.render(build_report_data(d.settings, session, report.ready_at.date()))
+        rendered = await d.renderer.render(_printed_from(d, report, session, report.ready_at.date()))
         await d.store.upload(path, rendered.content)
     except TRANSIENT as e:
         job_try = int(ctx.get("job_try", 1))
@@ -170,35 +174,54 @@ async def render_again(ctx: dict[str, Any], report_id: str) -> str:
     return "rendered again"
 
 
+def _printed_from(d: Deps, report: Report, session: QuizSession, day: dt.date) -> ReportData:
+    """The data the report was printed from: as stored, or (stored before it was kept, or in an older schema)
+    built again from the same answers and date."""
+    if report.data is not None:
+        try:
+            return ReportData.model_validate(report.data)
+        except ValidationError:
+            log.info("report %s keeps its data in an older schema: built again from the answers", report.id)
+    return build_report_data(d.settings, session, day)
+
+
 async def _render_request_done(d: Deps, rid: uuid.UUID, outcome: str) -> str:
     await d.pool.execute("update reports set render_requested_at = null, updated_at = now() where id = $1", rid)
     return outcome
 
 
-async def _pdf(d: Deps, path: str, session: QuizSession) -> tuple[bytes, int | None]:
+@dataclass(frozen=True)
+class Printed:
+    pdf: bytes
+    pages: int | None
+    data: ReportData | None  # what it was printed from; None for a PDF an earlier try stored
+
+
+async def _pdf(d: Deps, path: str, session: QuizSession) -> Printed:
     if await d.store.exists(path):  # an earlier try stored it and died before saying so: reuse it
         pdf = await d.store.download(path)
         d.recent_pdfs.add(path, pdf)
-        return pdf, count_pages(pdf)
+        return Printed(pdf, count_pages(pdf), None)
     report = build_report_data(d.settings, session, d.now().date())
     rendered = await d.renderer.render(report)
     await d.store.upload(path, rendered.content)
     d.recent_pdfs.add(path, rendered.content)  # the report email attaches these bytes, not a download
-    return rendered.content, rendered.page_count
+    return Printed(rendered.content, rendered.page_count, report)
 
 
-async def _mark_ready(conn: Connection, rid: uuid.UUID, path: str, pdf: bytes, pages: int | None, d: Deps) -> bool:
+async def _mark_ready(conn: Connection, rid: uuid.UUID, path: str, printed: Printed, d: Deps) -> bool:
     """False if the report is no longer being made: a late run never overwrites a finished one."""
     marked = await conn.fetchval(
         "update reports set status = 'ready', storage_path = $2, size_bytes = $3, page_count = $4,"
-        " sha256 = $5, ready_at = $6, updated_at = now(), error = null, purged_at = null"
+        " sha256 = $5, ready_at = $6, data = $7, updated_at = now(), error = null, purged_at = null"
         " where id = $1 and status = 'generating' returning id",
         rid,
         path,
-        len(pdf),
-        pages,
-        hashlib.sha256(pdf).hexdigest(),
+        len(printed.pdf),
+        printed.pages,
+        hashlib.sha256(printed.pdf).hexdigest(),
         d.now(),
+        printed.data.model_dump(mode="json") if printed.data else None,
     )
     return marked is not None
 

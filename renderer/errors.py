@@ -1,4 +1,4 @@
-"""One error middleware: every failure becomes `{"error": {"code", "message", "field"}}` with its status."""
+"""One error middleware: every failure becomes `crb.errors.error_body` with its status, as the edge answers."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from aiohttp.typedefs import Handler
 from pydantic import ValidationError
 
 from crb.analysis import ReportInconsistent
+from crb.errors import error_body
 from renderer.admission import QueueFull
 from renderer.pool import PrintError
 from renderer.supervisor import BrowserUnavailable
@@ -52,8 +53,7 @@ def error_response(
     field: str | None = None,
     headers: Mapping[str, str] | None = None,
 ) -> web.Response:
-    body = {"error": {"code": code, "message": message, "field": field}}
-    return web.json_response(body, status=status, headers=headers)
+    return web.json_response(error_body(code, message, field), status=status, headers=headers)
 
 
 def api_error(exc: Exception) -> ApiError:

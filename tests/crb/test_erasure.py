@@ -116,11 +116,12 @@ async def paid_customer(db: Pool, email: str) -> Customer:
         c.payment_intent_id,
     )
     await db.execute(
-        "insert into reports (id, session_id, version, status, storage_path, sha256, ready_at)"
-        " values ($1, $2, 1, 'ready', $3, 'abc', now())",
+        "insert into reports (id, session_id, version, status, storage_path, sha256, ready_at, data)"
+        " values ($1, $2, 1, 'ready', $3, 'abc', now(), $4)",
         uuid.uuid4(),
         sid,
         f"reports/{sid}.pdf",
+        {"company_name": "Rosen Bakery", "own_words": {"pain": "Jenny Rosen does the books by hand"}},  # as printed
     )
     for kind, error in (("payment_confirmation", None), ("report_ready", f"Invalid 'To' address: {email}")):
         await db.execute(

@@ -237,10 +237,11 @@ async def test_storage_cleanup_at_30_days_then_download_renders_again(
 
 
 async def test_a_purged_pdf_is_queued_once_however_often_its_link_is_opened(
-    edge: Any, world: World, db: asyncpg.Connection
+    edge: Any, world: World, db: asyncpg.Connection, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     client, settings = edge
     report, link = await purged(edge, world, db)
+    monkeypatch.setattr(report_jobs, "build_report_data", invalid_answers)  # printed from the data it kept
     assert world.renderer is not None
     printed = len(world.renderer.rendered)
     answers = [await client.get(link, headers={"Accept": "application/json"}) for _ in range(3)]
@@ -250,8 +251,7 @@ async def test_a_purged_pdf_is_queued_once_however_often_its_link_is_opened(
     assert [q["job_id"].split(":")[1] for q in queued] == [str(report["id"])]
     await work(settings, world)
     assert len(world.renderer.rendered) == printed + 1
-    again = world.renderer.rendered[-1]
-    assert again.generated_on == world.renderer.rendered[0].generated_on  # the same date as the first print
+    assert world.renderer.rendered[-1] == world.renderer.rendered[0]  # exactly what the customer got
     response = await client.get(link, allow_redirects=False)
     assert response.status == 302
 
@@ -267,10 +267,12 @@ async def test_a_purged_pdf_that_cannot_be_printed_is_asked_for_again_on_the_nex
     assert world.renderer.tries == RETRIES.report.tries
     row = await db.fetchrow("select * from reports where id = $1", report["id"])
     assert row["purged_at"] is not None and row["render_requested_at"] is None  # given up: the next visit asks
+    await db.execute("update reports set data = null where id = $1", report["id"])  # kept before data was
     world.renderer = FakeRenderer()
     assert (await client.get(link)).status == 202
     await work(settings, world)
     assert (await client.get(link, allow_redirects=False)).status == 302
+    assert world.renderer.rendered[0].generated_on == report["ready_at"].date()  # built again, for the same day
 
 
 async def test_a_report_refunded_while_it_is_printed_again_keeps_no_file(
@@ -673,6 +675,23 @@ async def test_the_report_email_attaches_the_bytes_just_rendered_without_downloa
     report = await db.fetchrow("select * from reports where session_id = $1", uuid.UUID(sid))
     assert hashlib.sha256(attachment.get_content()).hexdigest() == report["sha256"]
     assert downloads == []
+
+
+async def test_the_report_email_tells_the_teaser_the_customer_saw_without_assessing_again(
+    edge: Any, world: World, db: asyncpg.Connection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client, settings = edge
+    sid, _ = await paid(client, settings)
+    teaser = await db.fetchval("select teaser from quiz_sessions where id = $1", uuid.UUID(sid))
+
+    def not_again(*args: Any) -> None:
+        raise AssertionError("the answers were assessed again for the email")
+
+    monkeypatch.setattr(analysis, "teaser", not_again)
+    await work(settings, world)
+    [ready] = outbox(settings, "report-ready")
+    text = ready.get_body(preferencelist=("plain",)).get_content()  # type: ignore[union-attr]
+    assert str(json.loads(teaser)["readiness_score"]) in text
 
 
 async def test_a_pdf_that_cannot_be_read_for_the_email_goes_as_a_link(
