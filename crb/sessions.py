@@ -202,8 +202,9 @@ async def erase(conn: Connection, session_id: uuid.UUID, now: dt.datetime | None
     Kept for the accounts: ids, tier, amounts, currency, refunds, payment references and dates.
     An unpaid session expires; a paid one keeps its status, and `erased_at` (`now`, or the database's
     clock) revokes its downloads. Also scrubbed: the report data its reports were printed from, the recipient
-    of every email sent to the customer, and the customer's details in the session's stored Stripe events. Every call returns all the session's
-    PDFs, deleted before or not, so a repeat finishes what a failed deletion left behind.
+    of every email sent to the customer, and the customer's details in the session's stored Stripe events.
+    Every call returns all the session's PDFs, deleted before or not, so a repeat finishes what a failed
+    deletion left behind.
     """
     # The session row first, as report generation locks it before its report: no deadlock between them.
     await _erase_session(conn, session_id, now)

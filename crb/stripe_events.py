@@ -8,6 +8,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from crb import jsonlimits
+
 
 class _Lenient(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
@@ -94,11 +96,13 @@ def _without_nul(value: Any) -> Any:
 
 
 def parse_event(payload: bytes) -> StripeEvent:
-    """Raises ValueError when the body is not a Stripe event."""
+    """Raises ValueError when the body is not a Stripe event (nor JSON within `crb.jsonlimits`)."""
     try:
-        return StripeEvent.model_validate_json(payload)
+        return StripeEvent.model_validate(jsonlimits.loads(payload))
     except ValidationError as e:
         raise ValueError(f"not a Stripe event: {e.errors()[0]['loc']}") from e
+    except (ValueError, UnicodeDecodeError) as e:
+        raise ValueError(f"not a Stripe event: {e}") from e
 
 
 def checkout_session(event: StripeEvent) -> CheckoutSessionObject:

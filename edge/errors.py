@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
+from crb import jsonlimits
 from crb.errors import BadRequest, DomainError, error_body
 from crb.quiz import AnswerError, InvalidAnswers
 from crb.quiz.confirmation import InvalidConfirmation, NeedsConfirmation
@@ -60,7 +60,9 @@ def _allow(e: web.HTTPException) -> dict[str, str]:
 async def read_json_object(request: web.Request) -> dict[str, Any]:
     """The request body as a JSON object, or a 400 that says what is wrong with it."""
     try:
-        body = json.loads(await request.read() or b"null")
+        body = jsonlimits.loads(await request.read() or b"null")
+    except jsonlimits.TooDeep as e:
+        raise BadRequest(str(e), code="json_too_deep") from None
     except (ValueError, UnicodeDecodeError):
         raise BadRequest("the body is not valid JSON", code="invalid_json") from None
     if not isinstance(body, dict):

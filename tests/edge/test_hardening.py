@@ -288,3 +288,12 @@ async def test_api_responses_vary_on_origin(aiohttp_client: Any, make_settings: 
         assert "Origin" in response.headers.getall("Vary", []), headers
         preflight = await client.options("/api/sessions", headers=headers)
         assert "Origin" in preflight.headers.get("Vary", ""), headers
+
+
+async def test_answers_nested_too_deep_are_400_naming_it(edge: Any) -> None:
+    client, _ = edge
+    sid, token = await new_session(client)
+    deep = '{"answers": {"biggest_pain": ' + "[" * 10_000 + "]" * 10_000 + "}}"
+    response = await client.put(f"/api/sessions/{sid}/answers", data=deep, headers=auth(token))
+    error = await assert_error(response, 400)
+    assert error["code"] == "json_too_deep" and "64 levels" in error["message"]

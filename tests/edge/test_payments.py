@@ -10,6 +10,7 @@ from typing import Any
 
 import asyncpg
 import pytest
+import stripe
 from aiohttp import ClientResponse
 
 from crb.fulfilment import PaidCheckout
@@ -479,3 +480,18 @@ async def test_rotated_secrets_are_all_accepted(edge_client: EdgeClient, fake_st
         assert (await client.post(WEBHOOK, data=body, headers={"Stripe-Signature": header})).status == 200
     body, header = signed(event("customer.created", {"id": "cus_1"}), "whsec_other")
     assert (await client.post(WEBHOOK, data=body, headers={"Stripe-Signature": header})).status == 400
+
+
+@pytest.mark.parametrize("levels", [100, 10_000])
+async def test_a_signed_event_nested_too_deep_is_400_and_stored_nowhere(
+    stripe_edge: tuple[Client, Settings], db: asyncpg.Connection, levels: int
+) -> None:
+    client, _ = stripe_edge
+    deep = "[" * levels + "]" * levels
+    body = '{"id": "evt_deep", "object": "event", "type": "customer.updated", "livemode": false, "created": 1,'
+    body += f' "data": {{"object": {{"id": "cus_deep", "metadata": {deep}}}}}}}'
+    header = stripe.WebhookSignature.generate_signature_header(body, SECRET)
+    response = await client.post(WEBHOOK, data=body.encode(), headers={"Stripe-Signature": header})
+    assert response.status == 400, await response.text()
+    assert (await response.json())["error"]["code"] == "invalid_payload"
+    assert await db.fetchval("select count(*) from stripe_events where id = 'evt_deep'") == 0
