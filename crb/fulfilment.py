@@ -55,6 +55,11 @@ def report_job(report_id: uuid.UUID) -> outbox.Job:
     return outbox.Job("generate_report", report_job_id(report_id), (str(report_id),))
 
 
+def revoke_job(session_id: uuid.UUID) -> outbox.Job:
+    """Deletes the session's stored PDFs now that it may no longer have them: no earlier link then works."""
+    return outbox.Job("revoke_report_files", f"revoke:{session_id}", (str(session_id),))
+
+
 @dataclass(frozen=True)
 class StoredEvent:
     """A verified Stripe event as `stripe_events` keeps it."""
@@ -253,7 +258,7 @@ async def _apply_refund(conn: Connection, session_id: uuid.UUID, refund: Refund)
     amount = max(row["refund_amount"], refund.amount_refunded)
     full = amount >= (row["amount_total"] or refund.amount)
     if full and await lifecycle.refund(conn, session_id, amount):
-        await outbox.add(conn, email_job(session_id, "refund_confirmation"))
+        await outbox.add(conn, email_job(session_id, "refund_confirmation"), revoke_job(session_id))
         return "refunded"
     await conn.execute(
         "update quiz_sessions set refund_amount = $2, updated_at = now() where id = $1", session_id, amount

@@ -1,9 +1,14 @@
-"""Retention jobs: PDFs after 30 days (re-rendered on demand), abandoned quizzes' personal data after 7."""
+"""Retention jobs: PDFs after 30 days (re-rendered on demand), abandoned quizzes' personal data after 7; and a
+refunded session's PDFs at once."""
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import uuid
 from typing import Any
+
+from arq import Retry
 
 from crb import lifecycle, sessions
 from crb.schedule import (
@@ -13,8 +18,11 @@ from crb.schedule import (
     REPORT_PDF_DAYS,
     UNPAID_SESSION_DAYS,
 )
-from jobs.context import Deps
+from crb.storage import StorageError
+from jobs.context import Deps, deps
 from jobs.runs import recorded
+
+log = logging.getLogger(__name__)
 
 BATCH = 500
 
@@ -42,6 +50,38 @@ async def storage_cleanup(d: Deps) -> dict[str, Any]:
         purged += len(rows)
         if len(rows) < BATCH:
             return {"purged": purged, **await _housekeeping(d)}
+
+
+async def revoke_report_files(ctx: dict[str, Any], session_id: str) -> str:
+    """arq job: a session refunded in full keeps no PDF, so that no signed link issued before still opens one
+    (the download link already answers 410). Storage away: arq tries again."""
+    d = deps(ctx)
+    sid = uuid.UUID(session_id)
+    async with d.pool.acquire() as conn:
+        session = await sessions.find(conn, sid)
+        if session is None or session.status not in lifecycle.NOT_ENTITLED:
+            return f"nothing to do (session {session.status if session else 'gone'})"
+        paths = await conn.fetch(
+            "select storage_path from reports where session_id = $1 and storage_path is not null and purged_at is null",
+            sid,
+        )
+    if paths:
+        try:
+            await d.store.delete([r["storage_path"] for r in paths])
+        except StorageError as e:
+            job_try = int(ctx.get("job_try", 1))
+            if d.retries.report.exhausted(job_try):
+                log.error("session %s is refunded but its PDFs could not be deleted: %s", sid, e)
+                return "failed"
+            raise Retry(defer=d.retries.report.defer_s(job_try)) from e
+        await d.pool.execute(
+            "update reports set purged_at = coalesce(purged_at, $2), updated_at = now()"
+            " where session_id = $1 and storage_path = any($3::text[])",
+            sid,
+            d.now(),
+            [r["storage_path"] for r in paths],
+        )
+    return f"deleted {len(paths)} PDF(s)"
 
 
 async def _housekeeping(d: Deps) -> dict[str, int]:

@@ -13,7 +13,7 @@ from arq.worker import Function, Worker, func
 from crb.renderer_client import ReportRenderer
 from crb.schedule import SCHEDULE
 from crb.settings import Settings
-from jobs.cleanup import quiz_cleanup, storage_cleanup
+from jobs.cleanup import quiz_cleanup, revoke_report_files, storage_cleanup
 from jobs.context import JOB_TIMEOUT_S, Clock, close_deps, open_deps, utc_now
 from jobs.emails import send_email
 from jobs.followups import follow_up_emails
@@ -38,6 +38,7 @@ def functions(retries: RetryPolicies = RETRIES) -> list[Function]:
         func(render_again, max_tries=retries.report.tries, timeout=JOB_TIMEOUT_S),
         func(send_email, max_tries=retries.email.tries, timeout=60),
         func(refund_payment, max_tries=retries.refund.tries, timeout=60),
+        func(revoke_report_files, max_tries=retries.report.tries, timeout=60),
         # The scheduled jobs are functions too, so that an operator can run one now (POST /api/admin/jobs/{name}).
         *(func(f, name=name, max_tries=1, timeout=JOB_TIMEOUT_S) for name, f in SCHEDULED.items()),
     ]

@@ -397,7 +397,7 @@ async def test_partial_then_full_refund(
     assert await deliver(client, charge_refunded(fake_stripe, cs, 5000)) == "already_refunded"  # late, smaller
     session = await row(db, sid)
     assert (session["status"], session["refund_amount"]) == ("refunded", 14700)
-    assert await jobs(db, sid) == [*FULFILLED, "send_email:refund_confirmation"]
+    assert await jobs(db, sid) == [*FULFILLED, "send_email:refund_confirmation", "revoke_report_files"]
 
 
 async def test_full_refund_revokes_the_download(

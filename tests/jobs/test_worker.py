@@ -35,6 +35,8 @@ from jobs.emails import deliver as emails_deliver
 from jobs.retry import RETRIES, RetryPolicies
 from jobs.worker import create_worker
 from tests.fakes.renderer import FakeRenderer
+from tests.fakes.stripe_server import event
+from tests.fakes.stripe_server import signed as signed_event
 from tests.jobs.running import ONE_REPORT_TRY, QUICK_RETRIES, run_jobs
 from tests.journey import Client, auth, checkout, completed_session
 
@@ -711,3 +713,32 @@ async def test_a_pdf_that_cannot_be_read_for_the_email_goes_as_a_link(
     assert any("/download" in link for link in links_in(ready))
     row = await db.fetchrow("select * from emails where session_id = $1 and kind = 'report_ready'", uuid.UUID(sid))
     assert (row["status"], row["attempts"]) == ("sent", 1)
+
+
+async def test_a_full_refund_deletes_the_pdf_so_no_earlier_link_opens_it(
+    edge: Any, world: World, db: asyncpg.Connection
+) -> None:
+    client, settings = edge
+    sid, token = await delivered(edge, world)
+    state = await (await client.get(f"/api/sessions/{sid}/report", headers=auth(token))).json()
+    link = state["download_url"].removeprefix(settings.public_base_url)
+    signed = (await client.get(link, allow_redirects=False)).headers["Location"].removeprefix(settings.public_base_url)
+    assert (await client.get(signed)).status == 200  # a storage link, issued before the refund
+    session = await db.fetchrow("select * from quiz_sessions where id = $1", uuid.UUID(sid))
+    charge = {
+        "id": "ch_refunded",
+        "object": "charge",
+        "amount": session["amount_total"],
+        "amount_refunded": session["amount_total"],
+        "refunded": True,
+        "payment_intent": session["stripe_payment_intent_id"],
+        "metadata": {"quiz_session_id": sid},
+    }
+    body, header = signed_event(event("charge.refunded", charge), settings.stripe_webhook_secrets[0].value)
+    response = await client.post("/api/payments/webhook", data=body, headers={"Stripe-Signature": header})
+    assert (await response.json())["outcome"] == "refunded"
+    await work(settings, world)
+    assert (await client.get(signed)).status == 404  # the file is gone
+    assert (await client.get(link)).status == 410
+    assert stored_pdfs(settings) == []
+    assert await db.fetchval("select purged_at from reports where session_id = $1", uuid.UUID(sid)) is not None
