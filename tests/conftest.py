@@ -131,13 +131,32 @@ def redis_url(short_tmp: Path) -> Iterator[str]:
 
 
 def free_port() -> int:
+    """A port nothing listens on just now, for a client that must find nobody there (never to serve on: another
+    process may take it meanwhile; `listening_socket` holds its port)."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
 
 
-async def serve(app: web.Application, port: int | None = None) -> TestServer:
-    server = TestServer(app, host="127.0.0.1", port=port)
+def listening_socket() -> socket.socket:
+    """A loopback socket bound to a free port and kept: a server started on it (`on_socket`) has that port for
+    sure, and its URL can be known before the server starts."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    return sock
+
+
+def port_of(sock: socket.socket) -> int:
+    return int(sock.getsockname()[1])
+
+
+def on_socket(sock: socket.socket) -> dict[str, Any]:
+    """TestServer keyword arguments that serve on `sock`."""
+    return {"port": port_of(sock), "socket_factory": lambda host, port, family: sock}
+
+
+async def serve(app: web.Application, sock: socket.socket | None = None) -> TestServer:
+    server = TestServer(app, host="127.0.0.1", **(on_socket(sock) if sock else {}))
     await server.start_server()
     return server
 
@@ -231,10 +250,10 @@ def edge_client(make_settings: Callable[..., Settings], aiohttp_client: Any) -> 
     """Start the edge on a known loopback port, so PUBLIC_BASE_URL (links, redirects) points at it."""
 
     async def start(**env: str) -> tuple[Any, Settings]:
-        port = free_port()
-        settings = make_settings(PUBLIC_BASE_URL=f"http://127.0.0.1:{port}", **env)
+        sock = listening_socket()
+        settings = make_settings(PUBLIC_BASE_URL=f"http://127.0.0.1:{port_of(sock)}", **env)
         from edge.app import create_app
 
-        return await aiohttp_client(create_app(settings), server_kwargs={"port": port}), settings
+        return await aiohttp_client(create_app(settings), server_kwargs=on_socket(sock)), settings
 
     return start

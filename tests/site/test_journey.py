@@ -15,7 +15,7 @@ from playwright.async_api import Page, expect
 
 from crb.settings import Settings, Tier
 from edge import site as edge_site
-from tests.conftest import base_url, free_port, run_worker, serve
+from tests.conftest import base_url, listening_socket, port_of, run_worker, serve
 from tests.fakes.stripe_server import FakeStripe, event, signed
 from tests.site.browsing import (
     COMPANY,
@@ -112,8 +112,8 @@ async def cdn_edge(
     monkeypatch: pytest.MonkeyPatch,
 ) -> AsyncIterator[tuple[Edge, str]]:
     """The site on its own origin (a CDN) calling the edge's API across origins; Stripe-shaped payments."""
-    port = free_port()
-    site_url = f"http://127.0.0.1:{port}"
+    sock = listening_socket()
+    site_url = f"http://127.0.0.1:{port_of(sock)}"
     monkeypatch.setattr(edge_site, "SITE_DIST", tmp_path / "nothing")  # the edge serves no pages here
     client, settings = await edge_client(
         RENDERER_URL=renderer_url,
@@ -132,7 +132,7 @@ async def cdn_edge(
         settings=build_settings,
         sample_pdf=site_dist / "samples" / "sample-report.pdf",
     )
-    server = await serve(static_site(dist), port)
+    server = await serve(static_site(dist), sock)
     assert base_url(server) == site_url
     yield Edge(client, settings), site_url
     await server.close()
