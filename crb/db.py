@@ -10,6 +10,17 @@ import asyncpg
 Pool: TypeAlias = asyncpg.Pool
 Connection: TypeAlias = asyncpg.Connection
 
+# What a database that is down, restarting or unreachable raises: worth a retry, and a 503 (never a 500).
+UNAVAILABLE: tuple[type[BaseException], ...] = (
+    asyncpg.PostgresConnectionError,  # class 08: cannot connect, connection lost
+    asyncpg.CannotConnectNowError,  # 57P03: starting up or shutting down
+    asyncpg.AdminShutdownError,  # 57P01: the server terminated the connection
+    asyncpg.ObjectNotInPrerequisiteStateError,  # 55000: the database does not accept connections now
+    asyncpg.ConnectionDoesNotExistError,  # lost mid-statement
+    OSError,  # refused, reset, no route
+    TimeoutError,  # connecting took too long
+)
+
 
 async def _init(conn: Any) -> None:
     for kind in ("json", "jsonb"):

@@ -14,13 +14,14 @@ from arq.connections import RedisSettings
 
 from crb import db, embedded, outbox
 from crb.db import create_pool
+from crb.errors import error_body
 from crb.outbox import Relay
 from crb.payments import gateway_for
 from crb.settings import Settings
 from crb.storage import store_for
 from edge import admin, checkout, downloads, metrics, offline, sessions, site, unsubscribe, webhooks
 from edge.cors import cors
-from edge.errors import json_errors
+from edge.errors import RETRY_AFTER_S, json_errors
 from edge.keys import ARQ, GATEWAY, HTTP, METRICS, PAYMENTS, POOL, RELAY, SETTINGS, STORE
 
 log = logging.getLogger(__name__)
@@ -65,10 +66,23 @@ def routes(settings: Settings) -> list[web.AbstractRouteDef]:
     return [*table, web.get("/{path:.*}", site.site_file)]  # last: the static site, in development
 
 
+HEALTH_TIMEOUT_S = 2.0  # a dependency that takes longer than this to answer a ping counts as down
+
+
 async def health(request: web.Request) -> web.Response:
-    await db.ping(request.app[POOL])
-    await request.app[ARQ].ping()
-    return web.json_response({"status": "ok"})
+    """200 when the database and Redis answer; 503 naming each one that does not."""
+    checks = {"database": db.ping(request.app[POOL]), "redis": request.app[ARQ].ping()}
+    results = await asyncio.gather(
+        *(asyncio.wait_for(check, HEALTH_TIMEOUT_S) for check in checks.values()), return_exceptions=True
+    )
+    down = [name for name, result in zip(checks, results, strict=True) if isinstance(result, BaseException)]
+    if not down:
+        return web.json_response({"status": "ok"})
+    for name, result in zip(checks, results, strict=True):
+        if isinstance(result, BaseException):
+            log.warning("health: %s is not answering: %r", name, result)
+    body = error_body("unavailable", f"not answering: {', '.join(down)}", down=down)
+    return web.json_response(body, status=503, headers={"Retry-After": str(RETRY_AFTER_S)})
 
 
 async def _database(app: web.Application) -> AsyncIterator[None]:

@@ -5,10 +5,11 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import redis.exceptions
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from crb import jsonlimits
+from crb import db, jsonlimits
 from crb.errors import BadRequest, DomainError, error_body
 from crb.quiz import AnswerError, InvalidAnswers
 from crb.quiz.confirmation import InvalidConfirmation, NeedsConfirmation
@@ -31,6 +32,12 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
         details = [{"code": "needs_confirmation", **extreme_body(x)} for x in e.extremes]
         first = e.extremes[0].question_id
         return web.json_response(error_body("needs_confirmation", str(e), first, errors=details), status=422)
+    except db.UNAVAILABLE as e:
+        log.warning("%s %s: the database is not answering: %r", request.method, request.path, e)
+        return _unavailable("database")
+    except redis.exceptions.ConnectionError as e:
+        log.warning("%s %s: Redis is not answering: %r", request.method, request.path, e)
+        return _unavailable("redis")
     except web.HTTPException as e:
         if e.status < 400 or e.content_type == "application/json":
             raise
@@ -39,6 +46,14 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
     except Exception:
         log.exception("unhandled error on %s %s", request.method, request.path)
         return web.json_response(error_body("internal_error", "something went wrong on our side"), status=500)
+
+
+RETRY_AFTER_S = 5  # what a client waits before trying again when a dependency is down
+
+
+def _unavailable(dependency: str) -> web.Response:
+    body = error_body("unavailable", f"the {dependency} is not answering; retry in a moment", down=[dependency])
+    return web.json_response(body, status=503, headers={"Retry-After": str(RETRY_AFTER_S)})
 
 
 def _answer_errors(code: str, e: Exception, errors: list[AnswerError]) -> web.Response:

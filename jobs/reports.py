@@ -14,7 +14,7 @@ import asyncpg
 from arq import Retry
 from pydantic import ValidationError
 
-from crb import lifecycle, outbox, reports, sessions
+from crb import db, lifecycle, outbox, reports, sessions
 from crb.analysis import ReportInconsistent
 from crb.db import Connection
 from crb.fulfilment import email_job
@@ -35,15 +35,7 @@ MAX_ATTEMPTS = 3 * RETRIES.report.tries
 LIVE = ("pending", "generating")  # a report still to be made; any other status is final for this job
 # Worth another try: the renderer, storage or the database was down, busy or slow. Anything else (a bug,
 # answers the engine refuses) would fail the same way again, so it is final at once.
-TRANSIENT = (
-    RendererError,
-    StorageError,
-    TimeoutError,
-    OSError,
-    asyncpg.PostgresConnectionError,
-    asyncpg.ConnectionDoesNotExistError,
-    asyncpg.TransactionRollbackError,
-)
+TRANSIENT = (RendererError, StorageError, *db.UNAVAILABLE, asyncpg.TransactionRollbackError)
 ANOTHER_RUN = "nothing to do (finished by another run)"
 
 
