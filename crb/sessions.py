@@ -162,12 +162,14 @@ async def unsubscribe(conn: Connection, session_id: uuid.UUID) -> None:
     )
 
 
-def open_checkout(session: QuizSession, *, email: str, tier: str, now: dt.datetime) -> str | None:
-    """The URL of this session's checkout if it is still usable for the same email and tier."""
+def open_checkout(
+    session: QuizSession, *, now: dt.datetime, email: str | None = None, tier: str | None = None
+) -> str | None:
+    """The URL of this session's checkout if it can still be paid (for this email and tier, when given)."""
     usable = (
         session.status == "checkout"
-        and session.email == email
-        and session.tier == tier
+        and email in (None, session.email)
+        and tier in (None, session.tier)
         and session.last_checkout_event not in ("expired", "async_payment_failed")
         and session.checkout_expires_at is not None
         and session.checkout_expires_at > now + CHECKOUT_REUSE_MARGIN

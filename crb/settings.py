@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import json
 import os
 import secrets
@@ -11,6 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
+
+from crb.ratelimits import rules_from
 
 DEFAULT_STRIPE_API_BASE = "https://api.stripe.com"
 DEFAULT_POSTMARK_API_BASE = "https://api.postmarkapp.com"
@@ -84,6 +87,10 @@ class Settings:
     tiers: tuple[Tier, ...] = DEFAULT_TIERS
     queue_name: str = "arq:queue"
     call_booking_url: str | None = None  # where buyers of the edition with a strategy call book it
+    # The edge's rate limits (crb.ratelimits): overrides of the defaults by name; None turns them all off.
+    rate_limits: Mapping[str, str] | None = field(default_factory=dict)
+    # Proxies whose X-Forwarded-For the edge believes, to find the client's address (a CDN, a load balancer).
+    trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
 
     @property
     def offline_payments(self) -> bool:
@@ -157,6 +164,8 @@ class Settings:
             renderer_restart_after_jobs=env.int_range("RENDERER_RESTART_AFTER_JOBS", 500, 1, 1_000_000),
             tiers=env.tiers("TIERS") or DEFAULT_TIERS,
             call_booking_url=env.url("CALL_BOOKING_URL"),
+            rate_limits=env.rate_limits("RATE_LIMITS"),
+            trusted_proxies=env.networks("TRUSTED_PROXIES"),
         )
 
 
@@ -189,6 +198,30 @@ class _Env:
     def tiers(self, name: str) -> tuple[Tier, ...] | None:
         value = self.text(name)
         return _parse_tiers(name, value) if value else None
+
+    def rate_limits(self, name: str) -> Mapping[str, str] | None:
+        """`off`, or a JSON object of overrides: {"create_session": "address=10/minute"} (crb.ratelimits)."""
+        value = self.text(name)
+        if value is None:
+            return {}
+        if value == "off":
+            return None
+        example = '{"create_session": "address=60/minute;600/hour", "checkout": "session=5/hour"}'
+        try:
+            raw = json.loads(value)
+            overrides = {str(k): str(v) for k, v in raw.items()}
+            rules_from(overrides)
+        except (ValueError, AttributeError) as e:
+            raise ConfigError(f"{name} is not valid ({e}): set it to off or to a JSON object like {example}") from None
+        return overrides
+
+    def networks(self, name: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+        """Comma-separated addresses or networks, e.g. `10.0.0.0/8, 2001:db8::/32`."""
+        value = self.text(name) or ""
+        try:
+            return tuple(ipaddress.ip_network(part.strip()) for part in value.split(",") if part.strip())
+        except ValueError as e:
+            raise ConfigError(f"{name}: {e}; set comma-separated addresses or networks like 10.0.0.0/8") from None
 
     def int_range(self, name: str, default: int, low: int, high: int) -> int:
         value = self.text(name)

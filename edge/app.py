@@ -19,10 +19,10 @@ from crb.outbox import Relay
 from crb.payments import gateway_for
 from crb.settings import Settings
 from crb.storage import store_for
-from edge import admin, checkout, downloads, metrics, offline, sessions, site, unsubscribe, webhooks
+from edge import admin, checkout, downloads, metrics, offline, ratelimit, sessions, site, unsubscribe, webhooks
 from edge.cors import cors
 from edge.errors import RETRY_AFTER_S, json_errors
-from edge.keys import ARQ, GATEWAY, HTTP, METRICS, PAYMENTS, POOL, RELAY, SETTINGS, STORE
+from edge.keys import ARQ, GATEWAY, HTTP, METRICS, PAYMENTS, POOL, REDIS_URL, RELAY, SETTINGS, STORE
 
 log = logging.getLogger(__name__)
 
@@ -31,11 +31,12 @@ MAX_BODY_BYTES = 256 * 1024  # quiz answers and Stripe events are small
 
 def create_app(settings: Settings) -> web.Application:
     app = web.Application(
-        middlewares=[metrics.count_requests, cors, json_errors, admin.admin_only], client_max_size=MAX_BODY_BYTES
+        middlewares=[metrics.count_requests, cors, json_errors, admin.admin_only, ratelimit.rate_limits],
+        client_max_size=MAX_BODY_BYTES,
     )
     app[SETTINGS] = settings
     app[METRICS] = metrics.EdgeMetrics()
-    app.cleanup_ctx.extend([_database, _queue, _relay, _payments, _http, _gateway, _store])
+    app.cleanup_ctx.extend([_database, _queue, ratelimit.limiter_ctx, _relay, _payments, _http, _gateway, _store])
     app.router.add_routes(routes(settings))
     return app
 
@@ -94,7 +95,7 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
 
 async def _queue(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
-    url = settings.redis_url or embedded.start_redis(settings.data_dir).url
+    app[REDIS_URL] = url = settings.redis_url or embedded.start_redis(settings.data_dir).url
     app[ARQ] = await create_arq_pool(RedisSettings.from_dsn(url), default_queue_name=settings.queue_name)
     yield
     await app[ARQ].aclose()

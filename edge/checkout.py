@@ -12,6 +12,8 @@ from aiohttp import web
 from crb import fulfilment, lifecycle, sessions
 from crb.errors import Conflict, Unprocessable
 from crb.payments import CheckoutRequest
+from crb.ratelimits import RateLimited
+from edge import ratelimit
 from edge.auth import authorised
 from edge.errors import read_json_object
 from edge.keys import GATEWAY, POOL, RELAY, SETTINGS
@@ -40,6 +42,14 @@ async def start_checkout(request: web.Request) -> web.Response:
     sid, now = session.id, dt.datetime.now(dt.UTC)
     if (url := sessions.open_checkout(session, email=email, tier=tier.id, now=now)) is not None:
         return web.json_response({"url": url, "checkout_id": session.stripe_checkout_session_id})
+    try:
+        await ratelimit.count(request, "checkout")  # each new one is a Checkout Session at Stripe
+    except RateLimited:
+        if (url := sessions.open_checkout(session, now=now)) is None:
+            raise
+        # Beyond the limit the open checkout is offered again (for the email and tier it was opened with).
+        body = {"url": url, "checkout_id": session.stripe_checkout_session_id, "reused": True}
+        return web.json_response(body | {"email": session.email, "tier": session.tier})
     await close_previous(request, session)
     # Whole minutes: a double click a second apart sends Stripe the same request under the same key.
     expires_at = now.replace(second=0, microsecond=0) + dt.timedelta(minutes=settings.checkout_expiry_minutes)

@@ -14,6 +14,7 @@ from crb.errors import BadRequest, DomainError, error_body
 from crb.quiz import AnswerError, InvalidAnswers
 from crb.quiz.confirmation import InvalidConfirmation, NeedsConfirmation
 from crb.quiz.plausibility import Extreme
+from crb.ratelimits import RateLimited
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +33,9 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
         details = [{"code": "needs_confirmation", **extreme_body(x)} for x in e.extremes]
         first = e.extremes[0].question_id
         return web.json_response(error_body("needs_confirmation", str(e), first, errors=details), status=422)
+    except RateLimited as e:
+        body = error_body("rate_limited", str(e))
+        return web.json_response(body, status=429, headers={"Retry-After": str(e.retry_after_s)})
     except db.UNAVAILABLE as e:
         log.warning("%s %s: the database is not answering: %r", request.method, request.path, e)
         return _unavailable("database")

@@ -13,6 +13,7 @@ from crb.db import Pool
 from crb.fulfilment import Payment
 from crb.outbox import Relay
 from crb.payments import PaymentGateway
+from crb.ratelimits import Limiter
 from crb.settings import Settings
 from crb.storage import ReportStore
 
@@ -26,5 +27,7 @@ GATEWAY = web.AppKey("gateway", PaymentGateway)
 STORE = web.AppKey("store", ReportStore)
 HTTP = web.AppKey("http", aiohttp.ClientSession)
 RELAY = web.AppKey("relay", Relay)
+REDIS_URL = web.AppKey("redis_url", str)  # the Redis the edge uses (configured, or the embedded one)
+LIMITER = web.AppKey("limiter", Limiter)  # absent when rate limits are off
 METRICS: web.AppKey[EdgeMetrics] = web.AppKey("metrics")
 PAYMENTS: web.AppKey[Batcher[Payment, str]] = web.AppKey("payments")  # paid checkout events, fulfilled in batches

@@ -79,6 +79,10 @@
   }
 
   const OOPS = "Something went wrong on our side. Please try again in a moment.";
+  const BUSY = "That was a lot of requests in a short time. Please wait a minute, then try again.";
+  /* What to say when the server cannot take a request now: too many of them (429), or it is not reachable. */
+  const unreachable = (e) =>
+    e instanceof ApiError && e.status === 429 ? BUSY : "We could not reach our server. Check your connection and try again.";
 
   function say(el, message, kind) {
     if (!el) return;
@@ -184,8 +188,9 @@
       store.patch({ pending: { ...(store.get().pending || {}), [id]: value } });
     }
 
-    function offline() {
-      say(note, "You are offline. Your answers are kept on this device and will be saved as soon as the connection returns.", "warn");
+    function offline(e) {
+      const why = e instanceof ApiError && e.status === 429 ? "We are saving a lot of answers just now." : "You are offline.";
+      say(note, `${why} Your answers are kept on this device and will be saved as soon as the connection returns.`, "warn");
       if (!waiting) {
         waiting = true;
         retry();
@@ -212,7 +217,7 @@
         toConfirm = (await api("PUT", sessionPath("/answers"), { answers: pending })).needs_confirmation || [];
       } catch (e) {
         if (transient(e)) {
-          offline();
+          offline(e);
           return true;
         }
         if (lost(e)) {
@@ -271,7 +276,7 @@
       } catch (e) {
         if (transient(e)) {
           finishing = true;
-          return offline();
+          return offline(e);
         }
         if (!(e instanceof ApiError && e.status === 422)) throw e;
         const first = e.errors.find((x) => stepOf(x.field) >= 0);
@@ -314,7 +319,7 @@
         unask();
         await moveOn(finishing);
       } catch (e) {
-        if (transient(e)) return say(note, "We could not reach our server. Check your connection and try again.", "warn");
+        if (transient(e)) return say(note, unreachable(e), "warn");
         unask(); // the answer changed meanwhile (another tab): the edge says how
         say(note, e instanceof ApiError ? sentence(e.errors[0]?.message || e.message) : OOPS, "warn");
         focusIn(steps[at]);
@@ -398,7 +403,7 @@
           if (lost(e)) {
             store.patch({ id: null, token: null });
             say(note, "We could not find your earlier answers; they are erased after a week. Here is a fresh start.");
-          } else if (transient(e)) offline();
+          } else if (transient(e)) offline(e);
           else throw e;
         }
       }
@@ -584,7 +589,7 @@
       } catch (e) {
         if (e instanceof ApiError && e.code === "already_paid") return location.replace(home("paid"));
         if (e instanceof ApiError && (e.field === "email" || e.field === "tier")) show(e.field, sentence(e.message));
-        else if (transient(e)) show("email", "We could not reach our server. Check your connection and try again.");
+        else if (transient(e)) show("email", unreachable(e));
         else show("email", sentence(e.message));
       } finally {
         pay.disabled = false;
