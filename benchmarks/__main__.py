@@ -8,7 +8,7 @@ import importlib
 import traceback
 
 # Each module has `async def run(quick: bool) -> None`; add a line here for a new one.
-MODULES = ("benchmarks.renderer", "benchmarks.webhooks")
+MODULES = ("benchmarks.renderer", "benchmarks.webhooks", "benchmarks.burst")
 
 
 def main() -> None:

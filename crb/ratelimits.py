@@ -23,6 +23,7 @@ from limits.aio.strategies import SlidingWindowCounterRateLimiter
 log = logging.getLogger(__name__)
 
 Scope = Literal["address", "session", "report"]
+MAX_REFUSED = 10_000  # refused clients remembered per process before the expired ones are dropped
 
 
 @dataclass(frozen=True)
@@ -94,29 +95,41 @@ class Limiter:
         self._rules = {
             name: [(r.scope, item) for r in rs for item in parse_many(r.limits)] for name, rs in rules.items()
         }
+        # Refused until then, by (name, scope, key): a client past its limit is refused here, without asking
+        # Redis, until its window has room again (each other process learns it from Redis once).
+        self._refused: dict[tuple[str, str, str], float] = {}
 
     def names(self) -> Iterable[str]:
         return self._rules
 
     async def hit(self, name: str, keys: Mapping[Scope, str]) -> None:
         """Count one request under `name` for each scope it has a key for; RateLimited past any limit."""
+        now = time.time()
+        for scope, key in keys.items():
+            until = self._refused.get((name, scope, key))
+            if until is not None and until > now:
+                raise RateLimited(name, max(1, math.ceil(until - now)))
         for scope, item in self._rules.get(name, ()):
-            key = keys.get(scope)
-            if key is None:
+            whose = keys.get(scope)
+            if whose is None:
                 continue
             try:
-                allowed = await self._limiter.hit(item, name, scope, key)
-                if not allowed:
-                    raise RateLimited(name, await self._retry_after(item, name, scope, key))
+                if not await self._limiter.hit(item, name, scope, whose):
+                    raise RateLimited(name, await self._refuse(item, name, scope, whose))
             except RateLimited:
                 raise
             except Exception as e:  # Redis away or broken: let the request through
                 log.warning("rate limit %s not checked (Redis: %r); letting the request through", name, e)
                 return
 
-    async def _retry_after(self, item: RateLimitItem, *identifiers: str) -> int:
-        stats = await self._limiter.get_window_stats(item, *identifiers)
-        return max(1, math.ceil(stats.reset_time - time.time()))
+    async def _refuse(self, item: RateLimitItem, name: str, scope: str, key: str) -> int:
+        """Seconds until the window has room again; refused here until then."""
+        stats = await self._limiter.get_window_stats(item, name, scope, key)
+        now = time.time()
+        if len(self._refused) >= MAX_REFUSED:  # many clients at once: keep only those still refused
+            self._refused = {k: until for k, until in self._refused.items() if until > now}
+        self._refused[(name, scope, key)] = max(stats.reset_time, now + 1)
+        return max(1, math.ceil(stats.reset_time - now))
 
 
 def client_address(
