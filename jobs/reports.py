@@ -25,7 +25,7 @@ from crb.reports import Report
 from crb.sessions import QuizSession
 from crb.storage import StorageError
 from jobs.context import Deps, deps
-from jobs.retry import RETRIES
+from jobs.retry import OUTAGE, RETRIES, through_outages
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +43,7 @@ def storage_path(session_id: uuid.UUID, report_id: uuid.UUID) -> str:
     return f"{session_id}/{report_id}.pdf"
 
 
+@through_outages("report")
 async def generate_report(ctx: dict[str, Any], report_id: str) -> str:
     """arq job: build, render, store and mark one report ready; safe to run again at any point."""
     d = deps(ctx)
@@ -117,10 +118,11 @@ async def _build(d: Deps, rid: uuid.UUID, session: QuizSession) -> str:
             await outbox.add(conn, email_job(session.id, "report_ready"))
     if not ready:  # refunded or erased while it rendered, or finished by another run
         return await _not_needed(d, rid, session.id, _why_not(current))
-    await outbox.relay(d.pool, d.redis, d.settings.queue_name)
+    await _relay(d)
     return "ready"
 
 
+@through_outages("report")
 async def render_again(ctx: dict[str, Any], report_id: str) -> str:
     """arq job: a ready report whose PDF retention purged is rendered again from the same answers and date, and
     stored with its new hash, size and page count (the download's waiting page then finds it)."""
@@ -224,6 +226,14 @@ async def _drop_unrecorded(d: Deps, rid: uuid.UUID, path: str) -> None:
         await d.store.delete([path])
 
 
+async def _relay(d: Deps) -> None:
+    """Hand the jobs just recorded to Redis now; Redis away, the relay's next run (every 30 s) hands them over."""
+    try:
+        await outbox.relay(d.pool, d.redis, d.settings.queue_name)
+    except OUTAGE as e:
+        log.warning("the outbox relay after this job failed (%r): its next run hands the jobs over", e)
+
+
 def _why_not(session: QuizSession) -> str:
     return "session erased" if session.erased else f"session {session.status}"
 
@@ -257,5 +267,5 @@ async def give_up(d: Deps, rid: uuid.UUID, sid: uuid.UUID, error: str) -> str:
             await outbox.add(conn, email_job(sid, "report_failed"))
     if report is None:
         return ANOTHER_RUN
-    await outbox.relay(d.pool, d.redis, d.settings.queue_name)
+    await _relay(d)
     return "failed"

@@ -3,7 +3,18 @@ the worker's arq functions and the jobs' own checks read the same numbers, and t
 
 from __future__ import annotations
 
+import functools
+import logging
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
+from typing import Any, Literal
+
+import redis.exceptions
+from arq import Retry
+
+from crb import db
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -31,3 +42,36 @@ class RetryPolicies:
 
 
 RETRIES = RetryPolicies()
+
+
+# The database or Redis down, restarting or unreachable: the job is tried again later, never failed for good
+# (reconcile queues anything still undone once they are back).
+OUTAGE: tuple[type[BaseException], ...] = (
+    *db.UNAVAILABLE,
+    redis.exceptions.ConnectionError,
+    redis.exceptions.TimeoutError,
+)
+
+
+Job = Callable[..., Coroutine[Any, Any, str]]
+
+
+def through_outages(kind: Literal["report", "email", "refund"]) -> Callable[[Job], Job]:
+    """An arq job that a database or Redis outage, anywhere in it, retries on the `kind` policy's backoff."""
+
+    def wrap(job: Job) -> Job:
+        @functools.wraps(job)
+        async def run(ctx: dict[str, Any], *args: Any) -> str:
+            try:
+                return await job(ctx, *args)
+            except OUTAGE as e:
+                policy: RetryPolicy = getattr(ctx["deps"].retries, kind)
+                job_try = int(ctx.get("job_try", 1))
+                log.warning(
+                    "%s%r, try %d: the database or Redis is away (%r); trying again", job.__name__, args, job_try, e
+                )
+                raise Retry(defer=policy.defer_s(job_try)) from e
+
+        return run
+
+    return wrap

@@ -5,14 +5,13 @@ own database stops accepting connections."""
 from __future__ import annotations
 
 from pathlib import Path
-from urllib.parse import urlsplit
 
-import asyncpg
 import pytest
 from aiohttp import ClientResponse
 
 from crb import embedded
 from tests.journey import Client, EdgeClient, auth, new_session
+from tests.outages import database_down
 
 
 async def health(client: Client) -> tuple[int, list[str]]:
@@ -32,20 +31,6 @@ async def assert_unavailable(response: ClientResponse, dependency: str) -> None:
 def own_database(postgres_admin: str, isolated_database_url: str) -> tuple[str, str]:
     """The test's own database, and an admin connection's DSN to take it down and bring it back."""
     return isolated_database_url, postgres_admin
-
-
-async def database_down(admin_dsn: str, url: str, down: bool) -> None:
-    name = urlsplit(url).path.lstrip("/")
-    admin = await asyncpg.connect(admin_dsn)
-    try:
-        await admin.execute(f'alter database "{name}" allow_connections {str(not down).lower()}')
-        if down:
-            await admin.execute(
-                "select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()",
-                name,
-            )
-    finally:
-        await admin.close()
 
 
 async def test_the_database_down_is_named_and_every_route_answers_503_until_it_is_back(
