@@ -28,8 +28,8 @@ def run_all(settings: Settings, environ: dict[str, str]) -> int:
     print(f"migrations: {len(applied)} applied", flush=True)
     _print_banner(settings)
     manager = Manager()
-    for name in SERVICES:
-        manager.add_process(name, f"{sys.executable} -m {name}", env=env)
+    for name in SERVICES:  # each under crb.keepalive: one that dies starts again, the others go on
+        manager.add_process(name, f"{sys.executable} -m crb.keepalive {name}", env=env)
     try:
         manager.loop()
     finally:

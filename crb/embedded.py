@@ -23,6 +23,7 @@ def postgres_server(data_dir: Path) -> Any:
         warnings.simplefilter("ignore")
         from pgserver.postgres_server import get_server  # imported here: it is only needed when DATABASE_URL is unset
 
+    data_dir.mkdir(parents=True, exist_ok=True)  # a fresh DATA_DIR: pgserver makes only its own folder
     return get_server(data_dir / "postgres", cleanup_mode="stop")
 
 
