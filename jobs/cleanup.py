@@ -20,7 +20,7 @@ from crb.schedule import (
 )
 from crb.storage import StorageError
 from jobs.context import Deps, deps
-from jobs.retry import through_outages
+from jobs.retry import resilient
 from jobs.runs import recorded
 
 log = logging.getLogger(__name__)
@@ -53,7 +53,7 @@ async def storage_cleanup(d: Deps) -> dict[str, Any]:
             return {"purged": purged, **await _housekeeping(d)}
 
 
-@through_outages("report")
+@resilient("report")
 async def revoke_report_files(ctx: dict[str, Any], session_id: str) -> str:
     """arq job: a session refunded in full keeps no PDF, so that no signed link issued before still opens one
     (the download link already answers 410). Storage away: arq tries again."""

@@ -17,7 +17,7 @@ from crb.report import Teaser
 from crb.sessions import QuizSession
 from crb.storage import StorageError
 from jobs.context import Deps, deps
-from jobs.retry import through_outages
+from jobs.retry import resilient
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +32,7 @@ def money(amount: int | None, currency: str | None) -> str:
     return f"{symbol}{amount / 100:,.2f}"
 
 
-@through_outages("email")
+@resilient("email")
 async def send_email(ctx: dict[str, Any], session_id: str, kind: str) -> str:
     """arq job: send `kind` to the session's customer once; transient failures retry with backoff."""
     d = deps(ctx)

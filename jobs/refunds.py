@@ -9,12 +9,12 @@ from arq import Retry
 
 from crb.errors import UpstreamError
 from jobs.context import deps
-from jobs.retry import through_outages
+from jobs.retry import resilient
 
 log = logging.getLogger(__name__)
 
 
-@through_outages("refund")
+@resilient("refund")
 async def refund_payment(ctx: dict[str, Any], payment_intent_id: str, reason: str, event_id: str) -> str:
     """arq job, queued with the event that brought the payment (`duplicate_payment`, `paid_after_expiry`)."""
     d = deps(ctx)

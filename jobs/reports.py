@@ -25,7 +25,7 @@ from crb.reports import Report
 from crb.sessions import QuizSession
 from crb.storage import StorageError
 from jobs.context import Deps, deps
-from jobs.retry import OUTAGE, RETRIES, through_outages
+from jobs.retry import OUTAGE, RETRIES, resilient
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +43,7 @@ def storage_path(session_id: uuid.UUID, report_id: uuid.UUID) -> str:
     return f"{session_id}/{report_id}.pdf"
 
 
-@through_outages("report")
+@resilient("report")
 async def generate_report(ctx: dict[str, Any], report_id: str) -> str:
     """arq job: build, render, store and mark one report ready; safe to run again at any point."""
     d = deps(ctx)
@@ -122,7 +122,7 @@ async def _build(d: Deps, rid: uuid.UUID, session: QuizSession) -> str:
     return "ready"
 
 
-@through_outages("report")
+@resilient("report")
 async def render_again(ctx: dict[str, Any], report_id: str) -> str:
     """arq job: a ready report whose PDF retention purged is rendered again from the same answers and date, and
     stored with its new hash, size and page count (the download's waiting page then finds it)."""

@@ -3,6 +3,7 @@ the worker's arq functions and the jobs' own checks read the same numbers, and t
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 from collections.abc import Callable, Coroutine
@@ -11,6 +12,7 @@ from typing import Any, Literal
 
 import redis.exceptions
 from arq import Retry
+from arq.constants import in_progress_key_prefix
 
 from crb import db
 
@@ -55,23 +57,45 @@ OUTAGE: tuple[type[BaseException], ...] = (
 
 Job = Callable[..., Coroutine[Any, Any, str]]
 
+# A running job holds arq's in-progress lock on a short lease, renewed while it runs: if its worker dies, the
+# lock lapses within the lease and another worker takes the job (arq's own lock would last the job's timeout).
+LEASE_S, BEAT_S = 15.0, 5.0
 
-def through_outages(kind: Literal["report", "email", "refund"]) -> Callable[[Job], Job]:
-    """An arq job that a database or Redis outage, anywhere in it, retries on the `kind` policy's backoff."""
+
+def resilient(kind: Literal["report", "email", "refund"]) -> Callable[[Job], Job]:
+    """An arq job that survives outages and its worker's death: a database or Redis outage anywhere in it is a
+    retry on the `kind` policy's backoff, and its lock is a lease its worker renews (`LEASE_S`)."""
 
     def wrap(job: Job) -> Job:
         @functools.wraps(job)
         async def run(ctx: dict[str, Any], *args: Any) -> str:
+            beating = asyncio.create_task(_heartbeat(ctx), name=f"heartbeat:{ctx.get('job_id')}")
             try:
                 return await job(ctx, *args)
             except OUTAGE as e:
                 policy: RetryPolicy = getattr(ctx["deps"].retries, kind)
                 job_try = int(ctx.get("job_try", 1))
                 log.warning(
-                    "%s%r, try %d: the database or Redis is away (%r); trying again", job.__name__, args, job_try, e
+                    "%s%r try %d: the database or Redis is away (%r); again later", job.__name__, args, job_try, e
                 )
                 raise Retry(defer=policy.defer_s(job_try)) from e
+            finally:
+                beating.cancel()
 
         return run
 
     return wrap
+
+
+async def _heartbeat(ctx: dict[str, Any]) -> None:
+    """Keep the running job's lock on its lease until cancelled (a job run outside a worker has none)."""
+    redis, job_id = ctx.get("redis"), ctx.get("job_id")
+    if redis is None or job_id is None:
+        return
+    key = in_progress_key_prefix + job_id
+    while True:
+        try:
+            await redis.pexpire(key, int(LEASE_S * 1000))  # a key arq removed stays removed
+        except OUTAGE as e:
+            log.warning("could not renew the lock of job %s (%r)", job_id, e)
+        await asyncio.sleep(BEAT_S)

@@ -3,12 +3,17 @@ report committed as ready stays ready when Redis cannot take its email job at on
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
+import os
+import sys
 import uuid
 from collections.abc import Callable
 from pathlib import Path
 
 import asyncpg
 import pytest
+from aiohttp import web
 from arq import Retry, create_pool
 from arq.connections import RedisSettings
 
@@ -16,10 +21,13 @@ from crb import embedded
 from crb.settings import Settings
 from jobs.context import close_deps, open_deps
 from jobs.reports import generate_report
+from tests.conftest import TEST_SECRET_KEY, base_url, serve
 from tests.fakes.renderer import FakeRenderer
 from tests.jobs.running import run_jobs
 from tests.journey import EdgeClient, checkout, completed_session
 from tests.outages import database_down
+
+ROOT = Path(__file__).parents[2]
 
 
 async def paid_report(edge_client: EdgeClient, **env: str) -> tuple[Settings, uuid.UUID, uuid.UUID]:
@@ -91,4 +99,44 @@ async def test_redis_away_after_a_report_is_ready_keeps_it_ready_and_its_email_f
         emails = sorted(p.name.split("-", 1)[1] for p in (settings.data_dir / "outbox").glob("*.eml"))
         assert any("report-ready" in name for name in emails), emails
     finally:
+        own.stop()
+
+
+async def test_a_worker_killed_mid_job_hands_it_on_within_its_lease(
+    edge_client: EdgeClient, tmp_path: Path, database_url: str
+) -> None:
+    """The worker dies (SIGKILL) while its renderer call hangs: another worker takes the job once the lock's
+    lease lapses (seconds), not after arq's job timeout (minutes)."""
+    called = asyncio.Event()
+
+    async def hang(request: web.Request) -> web.Response:
+        called.set()
+        await asyncio.sleep(3600)
+        raise AssertionError("never answered")
+
+    renderer = web.Application()
+    renderer.router.add_post("/v1/reports", hang)
+    server = await serve(renderer)
+    own = embedded.start_redis(tmp_path / "redis", persist=False)
+    worker: asyncio.subprocess.Process | None = None
+    try:
+        settings, sid, report_id = await paid_report(edge_client, REDIS_URL=own.url)
+        settings = dataclasses.replace(settings, queue_name="arq:queue")  # what `python -m jobs` reads
+        redis = await create_pool(RedisSettings.from_dsn(own.url), default_queue_name=settings.queue_name)
+        await redis.enqueue_job("generate_report", str(report_id), _job_id=f"killed:{report_id}")
+        await redis.aclose()
+        env = {**os.environ, "DATA_DIR": str(settings.data_dir), "DATABASE_URL": database_url}
+        env |= {"REDIS_URL": own.url, "SECRET_KEY": TEST_SECRET_KEY, "RENDERER_URL": base_url(server)}
+        worker = await asyncio.create_subprocess_exec(sys.executable, "-m", "jobs", env=env, cwd=ROOT)
+        async with asyncio.timeout(60):
+            await called.wait()  # the job is running, its lock held
+        worker.kill()
+        await worker.wait()
+        async with asyncio.timeout(60):  # arq's own lock would hold the job for its timeout plus 10 s (310 s)
+            await run_jobs(settings, renderer=FakeRenderer())
+        assert await state(settings, sid) == ("delivered", "ready")
+    finally:
+        if worker is not None and worker.returncode is None:
+            worker.kill()
+        await server.close()
         own.stop()
