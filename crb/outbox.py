@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import json
 import logging
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 from arq.connections import ArqRedis
 from arq.constants import job_key_prefix, result_key_prefix
@@ -98,6 +99,31 @@ async def relay(pool: Pool, redis: ArqRedis, queue_name: str) -> int:
     return relayed
 
 
+# Redis kept no marker: it lost its data (restarted without persistence, flushed, replaced), and with it the
+# jobs handed to it. Each relay checks for its own marker and, when it is gone, hands over again every job it
+# handed over in the last REPLAY_WINDOW: the jobs are idempotent, and arq skips any it still knows.
+REPLAY_WINDOW: Final = dt.timedelta(days=1)
+
+
+async def replay_if_emptied(pool: Pool, redis: ArqRedis, queue_name: str) -> int:
+    """Hand the recent jobs to Redis again if it lost them (see REPLAY_WINDOW); how many were new to it."""
+    if not await redis.set(f"crb:outbox-marker:{queue_name}", "1", nx=True):
+        return 0  # the marker is there: Redis kept its data
+    rows = await pool.fetch(
+        "select job_id, function, args from job_outbox where enqueued_at > now() - $1::interval order by id",
+        REPLAY_WINDOW,
+    )
+    replayed = 0
+    for start in range(0, len(rows), RELAY_BATCH):
+        batch = rows[start : start + RELAY_BATCH]
+        replayed += await enqueue_batch(
+            redis, queue_name, [Job(r["function"], r["job_id"], tuple(r["args"])) for r in batch]
+        )
+    if replayed:
+        log.warning("Redis had lost its jobs: %d job(s) of the last %s handed over again", replayed, REPLAY_WINDOW)
+    return replayed
+
+
 class Relay:
     """A process's background relay: woken after each commit that added jobs, it pushes them in batches.
 
@@ -119,6 +145,7 @@ class Relay:
                 await asyncio.wait_for(self._wake.wait(), self._idle_s)
             self._wake.clear()
             try:
+                await replay_if_emptied(self._pool, self._redis, self._queue)
                 await relay(self._pool, self._redis, self._queue)
             except Exception:
                 log.exception("outbox relay failed; retrying on the next nudge")

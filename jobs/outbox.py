@@ -9,6 +9,8 @@ from jobs.context import deps
 
 
 async def relay_outbox(ctx: dict[str, Any]) -> int:
-    """arq cron: push pending outbox rows to the queue."""
+    """arq cron (every 30 s, and at start-up): push pending outbox rows to the queue, and the recent ones again
+    if Redis lost its data."""
     d = deps(ctx)
+    await outbox.replay_if_emptied(d.pool, d.redis, d.settings.queue_name)
     return await outbox.relay(d.pool, d.redis, d.settings.queue_name)

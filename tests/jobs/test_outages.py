@@ -140,3 +140,26 @@ async def test_a_worker_killed_mid_job_hands_it_on_within_its_lease(
             worker.kill()
         await server.close()
         own.stop()
+
+
+async def test_jobs_redis_lost_with_its_data_are_handed_over_again_at_once(
+    edge_client: EdgeClient, tmp_path: Path
+) -> None:
+    """Redis restarts empty after the payment's jobs were relayed to it: the worker's first relay sees its
+    marker gone and hands them over again, so the report goes out now, not at reconcile's next threshold."""
+    own = embedded.start_redis(tmp_path, persist=False)
+    try:
+        settings, sid, _ = await paid_report(edge_client, REDIS_URL=own.url)
+        conn = await asyncpg.connect(settings.database_url)
+        try:
+            async with asyncio.timeout(10):  # the edge's relay hands the jobs to Redis right after the payment
+                while await conn.fetchval("select count(*) from job_outbox where enqueued_at is null"):  # noqa: ASYNC110
+                    await asyncio.sleep(0.02)
+        finally:
+            await conn.close()
+        own.stop()
+        own = embedded.start_redis(tmp_path, persist=False)  # back, and empty
+        await run_jobs(settings, renderer=FakeRenderer())
+        assert await state(settings, sid) == ("delivered", "ready")
+    finally:
+        own.stop()
