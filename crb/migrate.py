@@ -9,7 +9,7 @@ from pathlib import Path
 import asyncpg
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "supabase" / "migrations"
-_NAME = re.compile(r"^(\d{14})_(\w+)\.sql$")
+_NAME = re.compile(r"^([0-9]+)_(.*)\.sql$")  # as the Supabase CLI reads them (pkg/migration/file.go)
 _LOCK_ID = 0x0C0B_0001  # pg_advisory_xact_lock key: one migrator at a time
 
 _TABLE = """
@@ -33,9 +33,10 @@ def discover(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
     """Migration files in version order; a misnamed file is an error, not silently skipped."""
     found = []
     for path in sorted(directory.glob("*.sql")):
-        match = _NAME.match(path.name)
-        if not match:
-            raise ValueError(f"{path.name}: migration files are named YYYYMMDDHHMMSS_name.sql")
+        if not (match := _NAME.match(path.name)):
+            raise ValueError(
+                f"{path.name}: migration files are named <digits>_<name>.sql, as the Supabase CLI names them"
+            )
         found.append(Migration(match[1], match[2], path))
     return found
 

@@ -26,7 +26,7 @@ EMAIL_MAX_ATTEMPTS = 30
 # Housekeeping, not personal data: a relayed outbox row is only evidence once its job is queued (every job
 # is idempotent downstream, so a pruned id queued again does no harm); run records feed the admin API.
 OUTBOX_KEEP_DAYS = 7
-JOB_RUNS_KEEP_DAYS = 90  # five jobs of six tries, about 3.5 hours apart: most of a day of outage
+JOB_RUNS_KEEP_DAYS = 90  # a quarter of the scheduled runs' history, for the admin API (no personal data)
 
 
 @dataclass(frozen=True)
@@ -46,8 +46,8 @@ class Scheduled:
         return f"daily at {self.hour:02d}:{self.minute:02d} UTC"
 
     def next_run(self, now: dt.datetime) -> dt.datetime:
-        """The first scheduled time strictly after `now`."""
-        base = now.replace(second=0, microsecond=0)
+        """The first scheduled time strictly after `now`, in UTC (the schedule's zone), whatever zone `now` is in."""
+        base = now.astimezone(dt.UTC).replace(second=0, microsecond=0)
         if self.every_minutes:
             step = self.every_minutes - base.minute % self.every_minutes
             return base + dt.timedelta(minutes=step)

@@ -26,5 +26,9 @@ def hash_token(token: str) -> str:
 
 
 def _raw(text: str) -> bytes:
-    # aiohttp decodes headers and queries with surrogateescape: a stray byte must hash or compare, not raise.
-    return text.encode("utf-8", "surrogateescape")
+    # aiohttp decodes headers and queries with surrogateescape: a stray byte must hash or compare, not raise;
+    # and any other lone surrogate too ("surrogatepass" keeps it as its own bytes, which match no signature).
+    try:
+        return text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogatepass")
