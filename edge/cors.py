@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import functools
+
 from aiohttp import web
 from aiohttp.typedefs import Handler
+from yarl import URL
 
 from edge.keys import SETTINGS
 
@@ -14,7 +17,8 @@ ALLOWED_HEADERS = "Authorization, Content-Type"
 @web.middleware
 async def cors(request: web.Request, handler: Handler) -> web.StreamResponse:
     origin = request.headers.get("Origin")
-    allowed = origin is not None and origin == request.app[SETTINGS].site_url and request.path.startswith("/api/")
+    allowed = origin is not None and origin == site_origin(request.app[SETTINGS].site_url)
+    allowed = allowed and request.path.startswith("/api/")
     if request.method == "OPTIONS" and allowed:
         response: web.StreamResponse = web.Response(status=204)
     else:
@@ -29,6 +33,13 @@ async def cors(request: web.Request, handler: Handler) -> web.StreamResponse:
         response.headers["Access-Control-Allow-Headers"] = ALLOWED_HEADERS
         response.headers["Access-Control-Max-Age"] = "600"
     return response
+
+
+@functools.cache
+def site_origin(site_url: str) -> str:
+    """The Origin a browser sends from the site: scheme://host[:port], without its path or a default port
+    (a site under a path, as GitHub Pages' https://user.github.io/crb, is still its host's origin)."""
+    return str(URL(site_url).origin())
 
 
 def _vary_on_origin(response: web.StreamResponse) -> None:

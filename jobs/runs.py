@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
 import logging
@@ -17,6 +18,9 @@ log = logging.getLogger(__name__)
 
 ScheduledBody = Callable[[Deps], Awaitable[dict[str, Any]]]
 RUN_LOST_AFTER_S = 2 * JOB_TIMEOUT_S
+
+
+STOPPED = "stopped: the job timed out, or its worker shut down"
 
 
 def recorded(name: str) -> Callable[[ScheduledBody], WorkerCoroutine]:
@@ -38,6 +42,11 @@ def recorded(name: str) -> Callable[[ScheduledBody], WorkerCoroutine]:
             )
             try:
                 result = await body(d)
+            except asyncio.CancelledError:  # arq's job timeout (or the worker shutting down) stopped it
+                await asyncio.shield(
+                    _finish(d, run_id, "error", None, "stopped: the job timed out or its worker shut down")
+                )
+                raise
             except Exception as e:
                 await _finish(d, run_id, "error", None, repr(e))
                 raise
@@ -67,6 +76,6 @@ async def _finish(d: Deps, run_id: int, outcome: str, result: dict[str, Any] | N
         run_id,
         d.now(),
         outcome,
-        json.dumps(result),
+        None if result is None else json.dumps(result),  # a failed run has no result: NULL, not JSON null
         error,
     )
