@@ -36,11 +36,15 @@ def check_depth(value: Any, max_depth: int = MAX_DEPTH) -> Any:
     return value
 
 
+def _not_json(constant: str) -> Any:
+    raise ValueError(f"{constant} is not JSON")  # Python's parser takes NaN and Infinity; JSON (and jsonb) do not
+
+
 def loads(raw: str | bytes, max_depth: int = MAX_DEPTH) -> Any:
-    """Parse JSON from outside: ValueError (json.JSONDecodeError, or TooDeep) for anything but JSON within the
-    depth limit."""
+    """Parse JSON from outside: ValueError (json.JSONDecodeError, TooDeep, or NaN and Infinity, which Python
+    takes and JSON does not) for anything but JSON within the depth limit."""
     try:
-        value = json.loads(raw)
+        value = json.loads(raw, parse_constant=_not_json)
     except RecursionError:
         raise TooDeep(f"the JSON nests deeper than {max_depth} levels") from None
     return check_depth(value, max_depth)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from typing import Any
 
@@ -77,21 +78,27 @@ def _uuid(raw: str | None) -> uuid.UUID | None:
         return None
 
 
+# What Postgres' jsonb refuses that JSON allows: the NUL character, and a UTF-16 surrogate escape without its
+# pair. Stripe passes on whatever customers type into names and addresses.
+_REFUSED_BY_JSONB = re.compile(r"\\u(0000|[dD][89a-fA-F])")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")  # after parsing, a pair is one character: what is left is alone
+
+
 def storable(payload: str) -> str:
-    """The payload as Postgres' jsonb takes it: jsonb refuses the NUL character (\\u0000) in strings, and
-    Stripe passes on whatever customers type into names and addresses. NULs are dropped; all else is kept."""
-    if "\\u0000" not in payload:
+    """The payload as Postgres' jsonb takes it: NULs are dropped and lone surrogates become U+FFFD (a pair, as
+    an emoji is written, stays the character it is); all else is kept as it came."""
+    if not _REFUSED_BY_JSONB.search(payload):
         return payload
-    return json.dumps(_without_nul(json.loads(payload)))
+    return json.dumps(_cleaned(json.loads(payload)))
 
 
-def _without_nul(value: Any) -> Any:
+def _cleaned(value: Any) -> Any:
     if isinstance(value, str):
-        return value.replace("\x00", "")
+        return _LONE_SURROGATE.sub("\ufffd", value.replace("\x00", ""))
     if isinstance(value, list):
-        return [_without_nul(v) for v in value]
+        return [_cleaned(v) for v in value]
     if isinstance(value, dict):
-        return {_without_nul(k): _without_nul(v) for k, v in value.items()}
+        return {_cleaned(k): _cleaned(v) for k, v in value.items()}
     return value
 
 

@@ -72,8 +72,9 @@ async def _record_then_apply(conn: Connection, stored: StoredEvent, event: Strip
         except ValidationError as e:
             log.error("stripe event %s (%s) has an object we cannot read: %s", event.id, event.type, e)
             outcome, session_id = "unreadable", None
-    await conn.execute(
-        "update stripe_events set outcome = $2, session_id = $3 where id = $1",
+    await conn.execute(  # the session it names, if there is one (metadata can name one that is not ours)
+        "update stripe_events set outcome = $2, session_id = (select id from quiz_sessions where id = $3)"
+        " where id = $1",
         event.id,
         outcome,
         session_id,

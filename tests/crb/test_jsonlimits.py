@@ -34,3 +34,9 @@ def test_what_is_not_json_is_a_value_error() -> None:
     with pytest.raises(json.JSONDecodeError):
         jsonlimits.loads(b"{nope")
     assert not issubclass(json.JSONDecodeError, jsonlimits.TooDeep)
+
+
+@pytest.mark.parametrize("body", ['{"amount": NaN}', "[Infinity]", '{"a": -Infinity}'])
+def test_what_python_takes_but_json_does_not_is_refused(body: str) -> None:
+    with pytest.raises(ValueError, match="is not JSON"):
+        jsonlimits.loads(body)

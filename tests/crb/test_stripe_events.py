@@ -262,3 +262,12 @@ async def test_postgres_jsonb_takes_a_payload_with_nul_once_storable(db: asyncpg
     assert stored["data"]["object"]["customer_details"]["name"] == "Jane Doe"
     stored["data"]["object"]["customer_details"]["name"] = "Jane\x00 Doe"
     assert stored == json.loads(payload)
+
+
+def test_a_lone_surrogate_becomes_a_replacement_character_and_a_pair_stays_its_character() -> None:
+    payload = json.dumps({"name": "Ada \ud800 Lovelace", "emoji": "\U0001f600", "nul": "a\x00b"})
+    assert json.loads(stripe_events.storable(payload)) == {
+        "name": "Ada \ufffd Lovelace",
+        "emoji": "\U0001f600",
+        "nul": "ab",
+    }
