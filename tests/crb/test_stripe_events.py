@@ -17,10 +17,8 @@ from crb import jsonlimits, stripe_events
 from crb.stripe_events import StripeEvent
 
 TESTS = Path(__file__).resolve().parents[1]
-SOURCES = {
-    "fixtures3": TESTS.parent.parent / "shared" / "fixtures" / "stripe" / "fixtures3.json",
-    "fakes": TESTS / "fakes" / "stripe_fixtures.json",
-}
+# Stripe's own published example objects (a copy, in the repository, of the ones the fake Stripe serves).
+SOURCES = {"stripe": TESTS / "fakes" / "stripe_fixtures.json"}
 EXAMPLES: dict[str, dict[str, Any]] = {
     source: json.loads(path.read_text(encoding="utf-8"))["resources"] for source, path in SOURCES.items()
 }
@@ -92,9 +90,9 @@ def test_stripes_example_checkout_names_no_quiz_session(source: str) -> None:
 def test_a_checkouts_quiz_session_comes_from_its_reference_else_its_metadata(
     client_reference_id: str | None, metadata: dict[str, str], expected: uuid.UUID | None
 ) -> None:
-    obj = example("fixtures3", "checkout.session", client_reference_id=client_reference_id, metadata=metadata)
+    obj = example("stripe", "checkout.session", client_reference_id=client_reference_id, metadata=metadata)
     assert stripe_events.checkout_session(
-        stripe_events.parse_event(event_body("fixtures3", "t", obj))
+        stripe_events.parse_event(event_body("stripe", "t", obj))
     ).quiz_session_id == (expected)
 
 
@@ -143,7 +141,7 @@ def test_a_failed_payment_intent_names_its_quiz_session(source: str) -> None:
 
 
 def test_the_typed_objects_are_frozen_and_keep_only_their_fields() -> None:
-    event = stripe_events.parse_event(event_body("fixtures3", "t", example("fixtures3", "checkout.session")))
+    event = stripe_events.parse_event(event_body("stripe", "t", example("stripe", "checkout.session")))
     session = stripe_events.checkout_session(event)
     assert "customer_details" not in type(session).model_fields and not hasattr(session, "customer_details")
     with pytest.raises(ValidationError, match="frozen"):
@@ -163,7 +161,7 @@ def test_the_typed_objects_are_frozen_and_keep_only_their_fields() -> None:
 def test_an_object_of_another_kind_is_refused_by_its_missing_field(
     reader: Callable[[StripeEvent], object], resource: str, missing: list[str]
 ) -> None:
-    event = stripe_events.parse_event(event_body("fixtures3", "t", example("fixtures3", resource)))
+    event = stripe_events.parse_event(event_body("stripe", "t", example("stripe", resource)))
     with pytest.raises(ValidationError) as caught:
         reader(event)
     assert [e["loc"] for e in caught.value.errors() if e["type"] == "missing"] == [(m,) for m in missing]
@@ -171,7 +169,7 @@ def test_an_object_of_another_kind_is_refused_by_its_missing_field(
 
 def envelope(**changes: Any) -> bytes:
     """Stripe's example event with `changes`; a field changed to `...` is left out."""
-    body = {**EXAMPLES["fixtures3"]["event"], **changes}
+    body = {**EXAMPLES["stripe"]["event"], **changes}
     return json.dumps({k: v for k, v in body.items() if v is not ...}).encode()
 
 
@@ -246,9 +244,9 @@ def test_an_escaped_backslash_before_u0000_is_text_and_kept() -> None:
 
 
 def checkout_with_nul() -> tuple[str, StripeEvent]:
-    details = {**EXAMPLES["fixtures3"]["checkout.session"]["customer_details"], "name": "Jane\x00 Doe"}
+    details = {**EXAMPLES["stripe"]["checkout.session"]["customer_details"], "name": "Jane\x00 Doe"}
     body = event_body(
-        "fixtures3", "checkout.session.completed", example("fixtures3", "checkout.session", customer_details=details)
+        "stripe", "checkout.session.completed", example("stripe", "checkout.session", customer_details=details)
     )
     return body.decode(), stripe_events.parse_event(body)
 
