@@ -28,6 +28,32 @@ OFFLINE_PREFIX = "cs_offline_"
 RETRIEVE_REUSE_S = 3.0
 
 
+# Stripe takes a Checkout Session's `expires_at` from 30 minutes to 24 hours after it creates the session, by
+# its own clock, a moment after ours (https://docs.stripe.com/api/checkout/sessions/create#create_checkout_session-expires_at).
+STRIPE_EXPIRY_MIN, STRIPE_EXPIRY_MAX = dt.timedelta(minutes=30), dt.timedelta(hours=24)
+EXPIRY_MARGIN = dt.timedelta(seconds=30)  # the request's trip, and clocks a little apart
+
+
+def checkout_expiry(now: dt.datetime, minutes: int) -> dt.datetime:
+    """When a checkout opened `now` expires: on a whole minute (a double click seconds apart sends Stripe the same
+    request), at least `minutes` and Stripe's floor away with a margin to spare, never past Stripe's ceiling."""
+    wanted = now + max(dt.timedelta(minutes=minutes), STRIPE_EXPIRY_MIN) + EXPIRY_MARGIN
+    at = wanted.replace(second=0, microsecond=0) + (
+        dt.timedelta(minutes=1) if wanted.second or wanted.microsecond else dt.timedelta()
+    )
+    ceiling = now + STRIPE_EXPIRY_MAX - EXPIRY_MARGIN
+    return at if at <= ceiling else ceiling.replace(second=0, microsecond=0)
+
+
+def checkout_idempotency_key(
+    session_id: uuid.UUID, tier: str, email: str, previous_checkout: str | None, expires_at: dt.datetime
+) -> str:
+    """One key per distinct request: Stripe refuses a key it has seen with other parameters (for 24 hours), so
+    every parameter that varies between two requests for a session is in it."""
+    source = f"{session_id}:{tier}:{email}:{previous_checkout or 'first'}:{int(expires_at.timestamp())}"
+    return "checkout-" + hashlib.sha256(source.encode()).hexdigest()
+
+
 @dataclass(frozen=True)
 class CheckoutRequest:
     session_id: uuid.UUID

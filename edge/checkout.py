@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import logging
 import re
 
@@ -11,7 +10,7 @@ from aiohttp import web
 
 from crb import fulfilment, lifecycle, sessions
 from crb.errors import Conflict, Unprocessable
-from crb.payments import CheckoutRequest
+from crb.payments import CheckoutRequest, checkout_expiry, checkout_idempotency_key
 from crb.ratelimits import RateLimited
 from edge import ratelimit
 from edge.auth import authorised
@@ -51,10 +50,9 @@ async def start_checkout(request: web.Request) -> web.Response:
         body = {"url": url, "checkout_id": session.stripe_checkout_session_id, "reused": True}
         return web.json_response(body | {"email": session.email, "tier": session.tier})
     await close_previous(request, session)
-    # Whole minutes: a double click a second apart sends Stripe the same request under the same key.
-    expires_at = now.replace(second=0, microsecond=0) + dt.timedelta(minutes=settings.checkout_expiry_minutes)
-    # Two clicks at once (same session, tier, email and earlier checkout) make one Stripe session.
-    key_source = f"{sid}:{tier.id}:{email}:{session.stripe_checkout_session_id or 'first'}"
+    expires_at = checkout_expiry(now, settings.checkout_expiry_minutes)
+    # Two clicks at once (same session, tier, email, earlier checkout and expiry) make one Stripe session.
+    key = checkout_idempotency_key(sid, tier.id, email, session.stripe_checkout_session_id, expires_at)
     checkout = await request.app[GATEWAY].create_checkout(
         CheckoutRequest(
             session_id=sid,
@@ -63,7 +61,7 @@ async def start_checkout(request: web.Request) -> web.Response:
             success_url=f"{settings.site_url}/success.html?session_id={sid}&checkout={{CHECKOUT_SESSION_ID}}",
             cancel_url=f"{settings.site_url}/quiz.html?session_id={sid}&checkout=cancelled",
             expires_at=expires_at,
-            idempotency_key="checkout-" + hashlib.sha256(key_source.encode()).hexdigest(),
+            idempotency_key=key,
         )
     )
     async with request.app[POOL].acquire() as conn:

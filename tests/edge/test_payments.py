@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import datetime as dt
 import json
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +16,9 @@ import pytest
 import stripe
 from aiohttp import ClientResponse
 
+from crb.errors import UpstreamError
 from crb.fulfilment import PaidCheckout
+from crb.payments import CheckoutRequest, checkout_expiry, gateway_for
 from crb.settings import ConfigError, Settings
 from edge.keys import PAYMENTS
 from tests.fakes.stripe_server import FakeStripe, event, fixture, signed
@@ -495,3 +500,49 @@ async def test_a_signed_event_nested_too_deep_is_400_and_stored_nowhere(
     assert response.status == 400, await response.text()
     assert (await response.json())["error"]["code"] == "invalid_payload"
     assert await db.fetchval("select count(*) from stripe_events where id = 'evt_deep'") == 0
+
+
+@pytest.mark.parametrize("minutes", ["30", "1440"])
+async def test_checkout_at_the_ends_of_the_expiry_range_is_what_stripe_accepts(
+    edge_client: EdgeClient, fake_stripe: FakeStripe, minutes: str
+) -> None:
+    """Stripe refuses an expiry under 30 minutes or over 24 hours from the moment it creates the session."""
+    client, _ = await edge_client(
+        STRIPE_SECRET_KEY="sk_test_x",
+        STRIPE_API_BASE=fake_stripe.base_url,
+        STRIPE_WEBHOOK_SECRET=SECRET,
+        CHECKOUT_EXPIRY_MINUTES=minutes,
+    )
+    sid, token = await completed_session(client)
+    response = await client.post(f"/api/sessions/{sid}/checkout", json={"email": "a@example.com"}, headers=auth(token))
+    assert response.status == 200, await response.text()
+    expires_at = int(fake_stripe.requests[-1]["params"]["expires_at"])
+    assert expires_at % 60 == 0
+
+
+async def test_stripe_refuses_a_key_seen_with_other_parameters(
+    fake_stripe: FakeStripe, make_settings: Callable[..., Settings]
+) -> None:
+    """As Stripe does for 24 hours (the fake as strict): so the checkout's key covers its expiry too."""
+    settings = make_settings(
+        STRIPE_SECRET_KEY="sk_test_x", STRIPE_API_BASE=fake_stripe.base_url, STRIPE_WEBHOOK_SECRET=SECRET
+    )
+    gateway = gateway_for(settings)
+    now = dt.datetime.now(dt.UTC)
+    request = CheckoutRequest(
+        session_id=uuid.uuid4(),
+        email="a@example.com",
+        tier=settings.tiers[0],
+        success_url="https://example.com/ok?c={CHECKOUT_SESSION_ID}",
+        cancel_url="https://example.com/no",
+        expires_at=checkout_expiry(now, 60),
+        idempotency_key="checkout-same",
+    )
+    try:
+        first = await gateway.create_checkout(request)
+        assert (await gateway.create_checkout(request)).id == first.id  # the same request again: the same answer
+        later = dataclasses.replace(request, expires_at=checkout_expiry(now + dt.timedelta(minutes=1), 60))
+        with pytest.raises(UpstreamError):
+            await gateway.create_checkout(later)
+    finally:
+        await gateway.close()

@@ -55,7 +55,8 @@ class FakeStripe:
 
     base_url: str = ""
     sessions: dict[str, dict[str, Any]] = field(default_factory=dict)
-    by_idempotency_key: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # The first request under each key: its parameters and its answer.
+    by_idempotency_key: dict[str, tuple[dict[str, Any], dict[str, Any]]] = field(default_factory=dict)
     requests: list[dict[str, Any]] = field(default_factory=list)
     retrieved: list[str] = field(default_factory=list)  # the Checkout Session ids asked for, in order
     refunds: dict[str, dict[str, Any]] = field(default_factory=dict)  # by idempotency key
@@ -92,11 +93,21 @@ class FakeStripe:
         if self.fail_with:
             return _error(self.fail_with, "api_error", "Something went wrong on Stripe's end.")
         if key and key in self.by_idempotency_key:
-            return web.json_response(self.by_idempotency_key[key])
+            first_params, first = self.by_idempotency_key[key]
+            if first_params != params:  # Stripe keeps the first request's parameters with its key, for 24 h
+                return _error(
+                    400,
+                    "idempotency_error",
+                    "Keys for idempotent requests can only be used with the same parameters they were first used"
+                    f" with. Try using a key other than '{key}' if you meant to execute a different request.",
+                )
+            return web.json_response(first)
+        if (refused := _expiry_refused(params.get("expires_at"))) is not None:
+            return refused
         session = self.checkout_session(params)
         self.sessions[session["id"]] = session
         if key:
-            self.by_idempotency_key[key] = session
+            self.by_idempotency_key[key] = (params, session)
         return web.json_response(session)
 
     async def _retrieve(self, request: web.Request) -> web.Response:
@@ -192,6 +203,18 @@ def signed(payload: dict[str, Any], secret: str, *, timestamp: int | None = None
     """The body and `Stripe-Signature` header Stripe would send for `payload`."""
     body = json.dumps(payload)
     return body.encode(), stripe.WebhookSignature.generate_signature_header(body, secret, timestamp)
+
+
+def _expiry_refused(expires_at: Any) -> web.Response | None:
+    """Stripe's range for a Checkout Session's `expires_at`: 30 minutes to 24 hours after its creation."""
+    if expires_at is None:
+        return None
+    left = int(expires_at) - time.time()
+    if left < 30 * 60:
+        return _error(400, "invalid_request_error", "The `expires_at` timestamp must be at least 30 minutes from now.")
+    if left > 24 * 3600:
+        return _error(400, "invalid_request_error", "The `expires_at` timestamp must be less than 24 hours from now.")
+    return None
 
 
 def _error(status: int, kind: str, message: str) -> web.Response:
