@@ -15,13 +15,14 @@ import asyncpg
 import pytest
 import stripe
 from aiohttp import ClientResponse
+from stripe.params.checkout import SessionCreateParams
 
 from crb.errors import UpstreamError
 from crb.fulfilment import PaidCheckout
 from crb.payments import CheckoutRequest, checkout_expiry, gateway_for
 from crb.settings import ConfigError, Settings
 from edge.keys import PAYMENTS
-from tests.fakes.stripe_server import FakeStripe, event, fixture, signed
+from tests.fakes.stripe_server import FakeStripe, event, fixture, signed, unknown_parameters
 from tests.journey import Client, EdgeClient, auth, checkout, completed_session
 
 WEBHOOK = "/api/payments/webhook"
@@ -546,3 +547,21 @@ async def test_stripe_refuses_a_key_seen_with_other_parameters(
             await gateway.create_checkout(later)
     finally:
         await gateway.close()
+
+
+def test_the_fake_stripe_knows_the_parameters_stripe_python_declares() -> None:
+    """What the checkout sends is declared in stripe-python's SessionCreateParams; anything else Stripe refuses."""
+    sent = {
+        "mode": "payment",
+        "line_items": [{"quantity": 1, "price_data": {"currency": "eur", "product_data": {"name": "x"}}}],
+        "metadata": {"anything": "goes"},
+        "payment_intent_data": {"metadata": {"a": "b"}},
+    }
+    assert unknown_parameters(sent, SessionCreateParams) == []
+    sent["line_items"][0]["price_data"]["product_data"]["colour"] = "red"  # type: ignore[index]
+    sent |= {"payment_intent_data": {"nope": 1}, "vat_mode": "x"}
+    assert unknown_parameters(sent, SessionCreateParams) == [
+        "line_items[0].price_data.product_data.colour",
+        "payment_intent_data.nope",
+        "vat_mode",
+    ]

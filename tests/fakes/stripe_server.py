@@ -6,13 +6,16 @@ import copy
 import json
 import re
 import secrets
+import sys
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import stripe
 from aiohttp import web
+from stripe.params.checkout import SessionCreateParams
 
 FIXTURES = json.loads((Path(__file__).with_name("stripe_fixtures.json")).read_text())["resources"]
 
@@ -102,6 +105,8 @@ class FakeStripe:
                     f" with. Try using a key other than '{key}' if you meant to execute a different request.",
                 )
             return web.json_response(first)
+        if unknown := unknown_parameters(params, SessionCreateParams):
+            return _error(400, "invalid_request_error", f"Received unknown parameter: {unknown[0]}")
         if (refused := _expiry_refused(params.get("expires_at"))) is not None:
             return refused
         session = self.checkout_session(params)
@@ -203,6 +208,28 @@ def signed(payload: dict[str, Any], secret: str, *, timestamp: int | None = None
     """The body and `Stripe-Signature` header Stripe would send for `payload`."""
     body = json.dumps(payload)
     return body.encode(), stripe.WebhookSignature.generate_signature_header(body, secret, timestamp)
+
+
+def unknown_parameters(params: Mapping[str, Any], typed: type, path: str = "") -> list[str]:
+    """The parameters stripe-python's generated types (e.g. `SessionCreateParams`) do not declare, by dotted path:
+    Stripe answers those with 400 `parameter_unknown`. Nested objects are checked as far as they are typed."""
+    module = sys.modules[typed.__module__]
+    declared: dict[str, Any] = getattr(typed, "__annotations__", {})
+    unknown = []
+    for key, value in params.items():
+        if key not in declared:
+            unknown.append(path + key)
+            continue
+        names = re.findall(r"ForwardRef\('(\w+)'\)", repr(declared[key]))
+        nested = getattr(module, names[0], None) if names else None
+        if not isinstance(nested, type) or not hasattr(nested, "__annotations__"):
+            continue  # a scalar, or an untyped map such as metadata
+        items = value if isinstance(value, list) else [value]
+        for i, item in enumerate(items):
+            if isinstance(item, Mapping):
+                where = f"{path}{key}[{i}]." if isinstance(value, list) else f"{path}{key}."
+                unknown += unknown_parameters(item, nested, where)
+    return unknown
 
 
 def _expiry_refused(expires_at: Any) -> web.Response | None:
