@@ -146,6 +146,11 @@ class StripeGateway:
             "metadata": metadata,
             # Checkout Session metadata is not copied to the payment intent: set it there too.
             "payment_intent_data": {"metadata": metadata},
+            # Buyers are businesses: an invoice they can expense (Stripe's, for a one-time payment), their VAT
+            # id on it, and the billing address an invoice needs (https://docs.stripe.com/payments/checkout/receipts).
+            "invoice_creation": {"enabled": True, "invoice_data": {"metadata": metadata}},
+            "tax_id_collection": {"enabled": True},
+            "billing_address_collection": "required",
             "success_url": request.success_url,
             "cancel_url": request.cancel_url,
             "expires_at": int(request.expires_at.timestamp()),

@@ -565,3 +565,17 @@ def test_the_fake_stripe_knows_the_parameters_stripe_python_declares() -> None:
         "payment_intent_data.nope",
         "vat_mode",
     ]
+
+
+async def test_checkout_asks_stripe_for_an_invoice_the_vat_id_and_the_billing_address(
+    stripe_edge: tuple[Client, Settings], fake_stripe: FakeStripe
+) -> None:
+    client, _ = stripe_edge
+    sid, _, _ = await started(client)
+    sent = fake_stripe.requests[-1]["params"]
+    assert sent["invoice_creation"] == {
+        "enabled": "true",
+        "invoice_data": {"metadata": {"quiz_session_id": sid, "tier": "report"}},
+    }
+    assert sent["tax_id_collection"] == {"enabled": "true"}
+    assert sent["billing_address_collection"] == "required"
