@@ -1,4 +1,5 @@
-"""The `crb` command line: quiz, analyse, report, report-schema, migrate, and `up` (every service on local defaults)."""
+"""The `crb` command line: init, quiz, analyse, report, report-schema, migrate, doctor, and `up` (every service on
+local defaults). Each command reads only the settings it needs: the offline ones need no secret key."""
 
 from __future__ import annotations
 
@@ -14,12 +15,13 @@ from typing import Any
 from crb import analysis
 from crb.quiz import InvalidAnswers, load_quiz, validate_answers
 from crb.report import ReportData, report_json_schema
-from crb.settings import ConfigError, Settings
+from crb.settings import ConfigError, Settings, SiteSettings, init_secret_key
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="crb", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("init", help="create DATA_DIR/secret.key, the key every local service reads (kept if there)")
     quiz = commands.add_parser("quiz", help="print the quiz definition")
     quiz.add_argument("--json", action="store_true", help="as JSON (the GET /api/quiz shape)")
     for name, text in (("analyse", "print the report data as JSON"), ("report", "render the report PDF")):
@@ -34,14 +36,23 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("doctor", help="check the configuration against the real services and say what is wrong")
     args = parser.parse_args(argv)
     try:
-        settings = Settings.from_env()
-        return int(_COMMANDS[args.command](settings, args))
-    except (ConfigError, InvalidAnswers, ValueError) as e:
+        return int(_COMMANDS[args.command](args))
+    except (ConfigError, InvalidAnswers, ValueError, OSError) as e:
         print(f"crb {args.command}: {e}", file=sys.stderr)
         return 2
 
 
-def _quiz(settings: Settings, args: argparse.Namespace) -> int:
+def _init(args: argparse.Namespace) -> int:
+    key = init_secret_key()
+    if key is None:
+        print("SECRET_KEY is set: every service uses it, and needs no DATA_DIR/secret.key")
+    else:
+        print(f"{'created' if key.created else 'kept'} the local secret key {key.path} (mode 0600)")
+    return 0
+
+
+def _quiz(args: argparse.Namespace) -> int:
+    settings = SiteSettings.from_env()
     quiz = load_quiz().model_dump(mode="json", exclude_none=True)
     quiz["tiers"] = [{"id": t.id, "name": t.name, "amount": t.amount, "currency": t.currency} for t in settings.tiers]
     if args.json:
@@ -55,7 +66,7 @@ def _quiz(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def _report_data(settings: Settings, args: argparse.Namespace) -> ReportData:
+def _report_data(settings: SiteSettings, args: argparse.Namespace) -> ReportData:
     raw: Any = json.loads(args.answers.read_text(encoding="utf-8"))
     if isinstance(raw, dict) and isinstance(raw.get("answers"), dict):
         raw = raw["answers"]
@@ -72,44 +83,49 @@ def _report_data(settings: Settings, args: argparse.Namespace) -> ReportData:
     return report
 
 
-def _analyse(settings: Settings, args: argparse.Namespace) -> int:
-    print(_report_data(settings, args).model_dump_json(indent=2))
+def _analyse(args: argparse.Namespace) -> int:
+    print(_report_data(SiteSettings.from_env(), args).model_dump_json(indent=2))
     return 0
 
 
-def _report_schema(settings: Settings, args: argparse.Namespace) -> int:
+def _report_schema(args: argparse.Namespace) -> int:
     print(json.dumps(report_json_schema(), indent=2))
     return 0
 
 
-def _report(settings: Settings, args: argparse.Namespace) -> int:
+def _report(args: argparse.Namespace) -> int:
     from renderer.pdf import render_report_pdf  # the CLI is an entry point: it may use the renderer in-process
 
+    settings = SiteSettings.from_env()
     pdf = asyncio.run(render_report_pdf(_report_data(settings, args), settings))
     args.output.write_bytes(pdf)
     print(f"wrote {args.output} ({len(pdf):,} bytes)")
     return 0
 
 
-def _migrate(settings: Settings, args: argparse.Namespace) -> int:
+def _migrate(args: argparse.Namespace) -> int:
     from crb import embedded
     from crb.migrate import migrate
 
+    settings = Settings.from_env()
     applied = asyncio.run(migrate(settings.database_url or embedded.postgres_url(settings.data_dir)))
     print(f"applied {len(applied)} migration(s): {', '.join(applied) or 'none pending'}")
     return 0
 
 
-def _up(settings: Settings, args: argparse.Namespace) -> int:
+def _up(args: argparse.Namespace) -> int:
     from crb.devserver import run_all
 
-    return run_all(settings, dict(os.environ))
+    key = init_secret_key()  # before anything starts: every service reads the one key file
+    if key is not None and key.created:
+        print(f"created the local secret key {key.path}", flush=True)
+    return run_all(Settings.from_env(), dict(os.environ))
 
 
-def _doctor(settings: Settings, args: argparse.Namespace) -> int:
+def _doctor(args: argparse.Namespace) -> int:
     from crb.doctor import run_checks
 
-    findings = asyncio.run(run_checks(settings))
+    findings = asyncio.run(run_checks(Settings.from_env()))
     for finding in findings:
         print(finding.line())
     failing = [f for f in findings if not f.ok]
@@ -118,6 +134,7 @@ def _doctor(settings: Settings, args: argparse.Namespace) -> int:
 
 
 _COMMANDS = {
+    "init": _init,
     "quiz": _quiz,
     "analyse": _analyse,
     "report": _report,

@@ -1,4 +1,10 @@
-"""All configuration, read once from the environment and validated at start-up."""
+"""All configuration, read once from the environment and validated at start-up.
+
+`Settings` is the edge's and the worker's; `RendererSettings` and `SiteSettings` are the views the renderer
+service and the static site build (with the offline commands) read, each only the variables it needs. One
+reader, `_Env`, parses every variable for them all, and reading never writes: the local secret key is made
+by `crb init` or `crb up` (`init_secret_key`), and only read here.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +14,11 @@ import ipaddress
 import json
 import os
 import secrets
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+import tempfile
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
 from pathlib import Path
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from crb.ratelimits import rules_from
@@ -18,6 +26,7 @@ from crb.ratelimits import rules_from
 DEFAULT_STRIPE_API_BASE = "https://api.stripe.com"
 DEFAULT_POSTMARK_API_BASE = "https://api.postmarkapp.com"
 DEFAULT_CHROMIUM_PATHS = ("/usr/lib/chromium/chromium", "/usr/bin/chromium")
+SECRET_KEY_FILE = "secret.key"  # in DATA_DIR, when SECRET_KEY is unset: made by `crb init` and `crb up`
 
 
 class ConfigError(ValueError):
@@ -51,7 +60,56 @@ DEFAULT_TIERS = (
 
 
 @dataclass(frozen=True)
+class SiteSettings:
+    """What the static site build and the offline commands (`crb quiz`, `analyse`, `report`) read.
+
+    No secret: `make site` runs before `crb up` has made one. Each field has its name and value in `Settings`.
+    """
+
+    tiers: tuple[Tier, ...] = DEFAULT_TIERS
+    checkout_expiry_minutes: int = 60
+    call_booking_url: str | None = None
+    chromium_path: str | None = None  # for the sample report's previews and `crb report`, printing in-process
+    renderer_job_timeout_s: float = 30.0  # the deadline of an in-process print, as in the renderer service
+
+    def tier(self, tier_id: str) -> Tier | None:
+        return _tier(self.tiers, tier_id)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> SiteSettings:
+        return _site(_env(environ))
+
+
+@dataclass(frozen=True)
+class RendererSettings:
+    """What the renderer service reads: its address, its bearer token and its Chromium pool's limits.
+
+    Stripe, the database and the rest are none of its business. Each field has its name and value in
+    `Settings` (`Settings.renderer` is this view), so the worker's client and the renderer agree on the token.
+    """
+
+    renderer_token: Secret
+    renderer_host: str = "127.0.0.1"
+    renderer_port: int = 8090
+    chromium_path: str | None = None
+    # Pooled Chromium pages, the queue, the deadline and recycling (see renderer/pool.py).
+    renderer_pages: int = field(default_factory=lambda: os.cpu_count() or 1)
+    renderer_max_queue: int = 32
+    renderer_job_timeout_s: float = 30.0
+    renderer_max_body_bytes: int = 5 * 1024 * 1024
+    renderer_recycle_pages_after: int = 50
+    renderer_restart_after_jobs: int = 500
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> RendererSettings:
+        """The renderer's settings; the secret key is read only to derive RENDERER_TOKEN when it is unset."""
+        return _renderer(_env(environ), secret_key=None)
+
+
+@dataclass(frozen=True)
 class Settings:
+    """The edge's and the worker's settings: every variable. `renderer` and `site` are the other views of them."""
+
     data_dir: Path
     secret_key: Secret
     database_url: str | None = None
@@ -98,14 +156,23 @@ class Settings:
         return self.stripe_secret_key is None
 
     def tier(self, tier_id: str) -> Tier | None:
-        return next((t for t in self.tiers if t.id == tier_id), None)
+        return _tier(self.tiers, tier_id)
+
+    @property
+    def renderer(self) -> RendererSettings:
+        """The renderer service's view of these settings."""
+        return _view(RendererSettings, self)
+
+    @property
+    def site(self) -> SiteSettings:
+        """The site build's view of these settings."""
+        return _view(SiteSettings, self)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         """Build the settings from the environment (and `.env` values already merged into it)."""
-        env = _Env(_process_environment() if environ is None else environ)
-        data_dir = Path(env.text("DATA_DIR") or ".data").resolve()
-        secret_key = env.secret("SECRET_KEY") or _local_secret_key(data_dir)
+        env = _env(environ)
+        data_dir = _data_dir(env)
         stripe_key = env.secret("STRIPE_SECRET_KEY")
         webhook_secrets = tuple(
             Secret(s.strip()) for s in (env.text("STRIPE_WEBHOOK_SECRET") or "").split(",") if s.strip()
@@ -122,14 +189,17 @@ class Settings:
                 "SECRET_KEY is not set but a live STRIPE_SECRET_KEY is: set it to the same long random value "
                 "(e.g. `openssl rand -hex 32`) for the edge, the worker and the renderer"
             )
+        secret_key = _secret_key(env, data_dir)
         if not stripe_key and not webhook_secrets:
             webhook_secrets = (Secret("whsec_offline_" + _derive(secret_key, "stripe-offline-webhook")),)
         supabase_url = env.url("SUPABASE_URL")
         supabase_key = env.secret("SUPABASE_SERVICE_KEY")
         if supabase_url and not supabase_key:
             raise ConfigError("SUPABASE_SERVICE_KEY is not set but SUPABASE_URL is: set the service-role key")
+        renderer = _renderer(env, secret_key)
+        # The renderer's and the site's fields, as their views read them: same names, same values.
+        views = _values(_site(env)) | _values(renderer)
         edge_port = env.port("EDGE_PORT", 8080)
-        renderer_port = env.port("RENDERER_PORT", 8090)
         public = env.url("PUBLIC_BASE_URL") or f"http://127.0.0.1:{edge_port}"
         return cls(
             data_dir=data_dir,
@@ -141,32 +211,98 @@ class Settings:
             stripe_secret_key=stripe_key,
             stripe_webhook_secrets=webhook_secrets,
             stripe_api_base=env.url("STRIPE_API_BASE") or DEFAULT_STRIPE_API_BASE,
-            checkout_expiry_minutes=env.int_range("CHECKOUT_EXPIRY_MINUTES", 60, 30, 24 * 60),
             postmark_server_token=env.secret("POSTMARK_SERVER_TOKEN"),
             postmark_api_base=env.url("POSTMARK_API_BASE") or DEFAULT_POSTMARK_API_BASE,
             postmark_account_token=env.secret("POSTMARK_ACCOUNT_TOKEN"),
             email_from=env.text("EMAIL_FROM") or "CRB Analyser <reports@crb-analyser.local>",
             supabase_url=supabase_url,
             supabase_service_key=supabase_key,
-            renderer_url=env.url("RENDERER_URL") or f"http://127.0.0.1:{renderer_port}",
-            renderer_token=env.secret("RENDERER_TOKEN") or Secret(_derive(secret_key, "renderer-token")),
+            renderer_url=env.url("RENDERER_URL") or f"http://127.0.0.1:{renderer.renderer_port}",
             admin_token=env.secret("ADMIN_TOKEN"),
-            chromium_path=env.text("CHROMIUM_PATH") or _find_chromium(),
             edge_host=env.text("EDGE_HOST") or "127.0.0.1",
             edge_port=edge_port,
-            renderer_host=env.text("RENDERER_HOST") or "127.0.0.1",
-            renderer_port=renderer_port,
-            renderer_pages=env.int_range("RENDERER_PAGES", os.cpu_count() or 1, 1, 64),
-            renderer_max_queue=env.int_range("RENDERER_MAX_QUEUE", 32, 0, 10_000),
-            renderer_job_timeout_s=env.int_range("RENDERER_JOB_TIMEOUT_S", 30, 1, 600),
-            renderer_max_body_bytes=env.int_range("RENDERER_MAX_BODY_BYTES", 5 * 1024 * 1024, 1024, 100 * 1024 * 1024),
-            renderer_recycle_pages_after=env.int_range("RENDERER_RECYCLE_PAGES_AFTER", 50, 1, 1_000_000),
-            renderer_restart_after_jobs=env.int_range("RENDERER_RESTART_AFTER_JOBS", 500, 1, 1_000_000),
-            tiers=env.tiers("TIERS") or DEFAULT_TIERS,
-            call_booking_url=env.url("CALL_BOOKING_URL"),
             rate_limits=env.rate_limits("RATE_LIMITS"),
             trusted_proxies=env.networks("TRUSTED_PROXIES"),
+            **views,
         )
+
+
+def _site(env: _Env) -> SiteSettings:
+    return SiteSettings(
+        tiers=env.tiers("TIERS") or DEFAULT_TIERS,
+        checkout_expiry_minutes=env.int_range("CHECKOUT_EXPIRY_MINUTES", 60, 30, 24 * 60),
+        call_booking_url=env.url("CALL_BOOKING_URL"),
+        chromium_path=_chromium(env),
+        renderer_job_timeout_s=_job_timeout(env),
+    )
+
+
+def _renderer(env: _Env, secret_key: Secret | None) -> RendererSettings:
+    token = env.secret("RENDERER_TOKEN")
+    if token is None:
+        if secret_key is None:
+            secret_key = _secret_key(env, _data_dir(env), "; or set RENDERER_TOKEN, the token the worker sends")
+        token = Secret(_derive(secret_key, "renderer-token"))  # as the worker's client (Settings) derives it
+    return RendererSettings(
+        renderer_token=token,
+        renderer_host=env.text("RENDERER_HOST") or "127.0.0.1",
+        renderer_port=env.port("RENDERER_PORT", 8090),
+        chromium_path=_chromium(env),
+        renderer_pages=env.int_range("RENDERER_PAGES", os.cpu_count() or 1, 1, 64),
+        renderer_max_queue=env.int_range("RENDERER_MAX_QUEUE", 32, 0, 10_000),
+        renderer_job_timeout_s=_job_timeout(env),
+        renderer_max_body_bytes=env.int_range("RENDERER_MAX_BODY_BYTES", 5 * 1024 * 1024, 1024, 100 * 1024 * 1024),
+        renderer_recycle_pages_after=env.int_range("RENDERER_RECYCLE_PAGES_AFTER", 50, 1, 1_000_000),
+        renderer_restart_after_jobs=env.int_range("RENDERER_RESTART_AFTER_JOBS", 500, 1, 1_000_000),
+    )
+
+
+def _data_dir(env: _Env) -> Path:
+    return Path(env.text("DATA_DIR") or ".data").resolve()
+
+
+def _chromium(env: _Env) -> str | None:
+    return env.text("CHROMIUM_PATH") or _find_chromium()
+
+
+def _job_timeout(env: _Env) -> int:
+    return env.int_range("RENDERER_JOB_TIMEOUT_S", 30, 1, 600)
+
+
+def _secret_key(env: _Env, data_dir: Path, alternative: str = "") -> Secret:
+    """SECRET_KEY, else the key `crb init` or `crb up` left in DATA_DIR/secret.key: read, never made, here."""
+    key = env.secret("SECRET_KEY")
+    if key is not None:
+        return key
+    path = data_dir / SECRET_KEY_FILE
+    try:
+        value, problem = path.read_text().strip(), f"{path} is empty"
+    except FileNotFoundError:
+        value, problem = "", f"{path} does not exist"
+    except OSError as e:
+        value, problem = "", f"{path} cannot be read ({e.strerror})"
+    if value:
+        return Secret(value)
+    raise ConfigError(
+        f"SECRET_KEY is not set and {problem}: run `crb init` (or `make run`), which creates DATA_DIR/secret.key, "
+        "or set SECRET_KEY to a long random value (e.g. `openssl rand -hex 32`), the same for the edge, the worker "
+        f"and the renderer{alternative}"
+    )
+
+
+def _tier(tiers: tuple[Tier, ...], tier_id: str) -> Tier | None:
+    return next((t for t in tiers if t.id == tier_id), None)
+
+
+_View = TypeVar("_View", RendererSettings, SiteSettings)
+
+
+def _view(cls: type[_View], settings: Settings) -> _View:
+    return cls(**{f.name: getattr(settings, f.name) for f in fields(cls)})
+
+
+def _values(view: RendererSettings | SiteSettings) -> dict[str, Any]:
+    return {f.name: getattr(view, f.name) for f in fields(view)}
 
 
 class _Env:
@@ -250,6 +386,10 @@ def _parse_tiers(name: str, value: str) -> tuple[Tier, ...]:
     return tiers
 
 
+def _env(environ: Mapping[str, str] | None) -> _Env:
+    return _Env(_process_environment() if environ is None else environ)
+
+
 def _process_environment() -> dict[str, str]:
     """The process environment over the optional `.env` file in the working directory."""
     from dotenv import dotenv_values
@@ -262,33 +402,59 @@ def _derive(key: Secret, purpose: str) -> str:
     return hmac.new(key.value.encode(), purpose.encode(), hashlib.sha256).hexdigest()[:40]
 
 
-def _local_secret_key(data_dir: Path) -> Secret:
-    """With no SECRET_KEY, keep one under DATA_DIR so every local process signs alike."""
-    path = data_dir / "secret.key"
-    if not path.exists():
-        data_dir.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(secrets.token_hex(32))
-        tmp.chmod(0o600)
-        try:
-            os.link(tmp, path)  # atomic: the first process to get here wins
-        except FileExistsError:
-            pass
-        finally:
-            tmp.unlink()
-    return Secret(path.read_text().strip())
-
-
 def _find_chromium() -> str | None:
     return next((p for p in DEFAULT_CHROMIUM_PATHS if Path(p).exists()), None)
 
 
+@dataclass(frozen=True)
+class KeyFile:
+    """The local secret key's file, as `init_secret_key` found or made it."""
+
+    path: Path
+    created: bool  # False: one was there already, and is kept
+
+
+def init_secret_key(environ: Mapping[str, str] | None = None) -> KeyFile | None:
+    """Make sure every local process finds the same secret key: what `crb init` and `crb up` do.
+
+    None when SECRET_KEY is set: it wins, and no file is needed. Else DATA_DIR/secret.key, kept when it exists,
+    else made with a new random key, mode 0600, atomically (linked from a private temporary file: no process
+    ever reads half a key, and of two making it at once the first wins).
+    """
+    env = _env(environ)
+    if env.secret("SECRET_KEY") is not None:
+        return None
+    data_dir = _data_dir(env)
+    path = data_dir / SECRET_KEY_FILE
+    if path.exists():
+        return KeyFile(path, created=False)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=data_dir, prefix=f".{SECRET_KEY_FILE}.", suffix=".tmp")  # mode 0600
+    try:
+        with os.fdopen(fd, "w") as file:
+            file.write(secrets.token_hex(32))
+        os.link(tmp, path)
+    except FileExistsError:
+        return KeyFile(path, created=False)
+    finally:
+        os.unlink(tmp)
+    return KeyFile(path, created=True)
+
+
+_Read = TypeVar("_Read")
+
+
 def service_settings(service: str) -> Settings:
-    """What each service's `__main__` starts with: logging set up, and the settings, or exit naming the problem."""
+    """What the edge's and the worker's `__main__` start with (see `settings_for`)."""
+    return settings_for(service, Settings.from_env)
+
+
+def settings_for(service: str, read: Callable[[], _Read]) -> _Read:
+    """What each service's `__main__` starts with: logging set up, and its settings, or exit naming the problem."""
     import logging
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
-        return Settings.from_env()
+        return read()
     except ConfigError as exc:
         raise SystemExit(f"{service}: {exc}") from None

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from crb.settings import service_settings
+from crb.settings import RendererSettings, settings_for
 from renderer.app import create_app
 
 
 def main() -> None:
-    settings = service_settings("renderer")
+    settings = settings_for("renderer", RendererSettings.from_env)
     web.run_app(create_app(settings), host=settings.renderer_host, port=settings.renderer_port)
 
 

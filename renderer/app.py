@@ -16,7 +16,7 @@ from aiohttp.typedefs import Handler
 
 from crb import analysis
 from crb.report import ReportData
-from crb.settings import Settings
+from crb.settings import RendererSettings
 from renderer.admission import Admission
 from renderer.charts import build_charts
 from renderer.errors import ApiError, error_middleware
@@ -28,14 +28,14 @@ from renderer.pool import PoolLimits, Printer
 
 log = logging.getLogger(__name__)
 
-SETTINGS = web.AppKey("settings", Settings)
+SETTINGS = web.AppKey("settings", RendererSettings)
 PRINTER = web.AppKey("printer", Printer)
 ADMISSION = web.AppKey("admission", Admission)
 METRICS = web.AppKey("metrics", Metrics)
 CHART_THREAD = web.AppKey("chart_thread", ThreadPoolExecutor)
 
 
-def create_app(settings: Settings) -> web.Application:
+def create_app(settings: RendererSettings) -> web.Application:
     app = web.Application(
         client_max_size=settings.renderer_max_body_bytes,
         middlewares=[error_middleware, auth_middleware],

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Protocol
 
 from crb.rendering import count_pages
 from crb.report import ReportData
-from crb.settings import Settings
 from renderer.browser import PrintOptions
 from renderer.charts import build_charts
 from renderer.contents import PageNumbers, print_numbered
@@ -14,7 +14,17 @@ from renderer.html import render_html
 from renderer.pdfinfo import set_info
 from renderer.pool import PoolLimits, Printer
 
-__all__ = ["count_pages", "print_report", "render_report_pdf", "report_html", "with_report_info"]
+__all__ = ["LocalPrint", "count_pages", "print_report", "render_report_pdf", "report_html", "with_report_info"]
+
+
+class LocalPrint(Protocol):
+    """The settings an in-process print reads: `SiteSettings` (the CLI, the site build) and `Settings` have them."""
+
+    @property
+    def chromium_path(self) -> str | None: ...
+
+    @property
+    def renderer_job_timeout_s(self) -> float: ...
 
 
 def report_html(report: ReportData, pages: PageNumbers | None = None) -> str:
@@ -50,7 +60,7 @@ async def print_report(printer: Printer, report: ReportData, charts: dict[str, s
     return with_report_info(pdf, report)
 
 
-async def render_report_pdf(report: ReportData, settings: Settings) -> bytes:
+async def render_report_pdf(report: ReportData, settings: LocalPrint) -> bytes:
     """Render one report without any server: starts a Chromium with one page, prints, and closes it."""
     printer = Printer(settings.chromium_path, PoolLimits(pages=1, page_timeout_s=settings.renderer_job_timeout_s))
     await printer.start()

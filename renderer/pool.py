@@ -14,7 +14,7 @@ from playwright.async_api import BrowserContext
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
-from crb.settings import Settings
+from crb.settings import RendererSettings
 from renderer.browser import PLAIN, PrintOptions, close_quietly, may_refresh, print_pdf, reset_page, sandboxed_context
 from renderer.supervisor import BrowserUnavailable, Crashed, Generation, PooledPage, Supervisor, unless_gone
 from renderer.tasks import Background
@@ -38,7 +38,7 @@ class PoolLimits:
     page_timeout_s: float = DEFAULT_TIMEOUT_S
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> PoolLimits:
+    def from_settings(cls, settings: RendererSettings) -> PoolLimits:
         return cls(
             pages=settings.renderer_pages,
             recycle_pages_after=settings.renderer_recycle_pages_after,

@@ -35,7 +35,7 @@ from sample_report import SAMPLE_ANSWERS, SampleReport, make_sample  # noqa: E40
 
 from crb import lifecycle, schedule  # noqa: E402
 from crb.quiz import Quiz, load_quiz  # noqa: E402
-from crb.settings import Settings, Tier  # noqa: E402
+from crb.settings import SiteSettings, Tier  # noqa: E402
 
 PAGES = (
     "index.html",
@@ -86,13 +86,13 @@ def build(
     out: Path = ROOT / "dist",
     *,
     api_base: str = "",
-    settings: Settings | None = None,
+    settings: SiteSettings | None = None,
     quiz: Quiz | None = None,
     sample_pdf: Path | None = None,
     with_sample: bool = True,
 ) -> Built:
     """Write every page, the hashed assets and the sample report's PDF and previews into `out`."""
-    settings = settings or Settings.from_env()
+    settings = settings or SiteSettings.from_env()  # no secret key: `make site` runs before `crb up`
     quiz = quiz or load_quiz()
     api_base = check_api_base(api_base)
     out.mkdir(parents=True, exist_ok=True)
@@ -177,7 +177,7 @@ def squeeze_asset(name: str, text: str) -> str:
 
 
 def _context(
-    settings: Settings, quiz: Quiz, api_base: str, assets: dict[str, str], sample: SampleReport | None
+    settings: SiteSettings, quiz: Quiz, api_base: str, assets: dict[str, str], sample: SampleReport | None
 ) -> dict[str, Any]:
     questions = [q for s in quiz.sections for q in s.questions]
     return {

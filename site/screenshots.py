@@ -29,7 +29,7 @@ from sample_report import CHROMIUM_ARGS, SAMPLE_ANSWERS  # noqa: E402
 
 from crb import analysis  # noqa: E402
 from crb.quiz import load_quiz, validate_answers  # noqa: E402
-from crb.settings import Settings  # noqa: E402
+from crb.settings import SiteSettings  # noqa: E402
 
 ORIGIN = "http://crb.localhost"
 SESSION = {"id": "00000000-0000-4000-8000-000000000001", "token": "screenshot"}
@@ -47,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     answers = validate_answers(load_quiz(), json.loads(SAMPLE_ANSWERS.read_text(encoding="utf-8")), complete=True)
     teaser = analysis.teaser(answers).model_dump(mode="json")
-    settings = Settings.from_env()
+    settings = SiteSettings.from_env()
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=settings.chromium_path, args=CHROMIUM_ARGS)
         shots = [

@@ -209,18 +209,12 @@ async def fake_storage() -> AsyncIterator[tuple[FakeStorage, str]]:
 
 
 @pytest.fixture(scope="session")
-async def renderer_url(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[str]:
+async def renderer_url() -> AsyncIterator[str]:
     """The real renderer service with Chromium, on loopback, shared by the whole run."""
+    from crb.settings import RendererSettings
     from renderer.app import create_app
 
-    settings = Settings.from_env(
-        {
-            "DATA_DIR": str(tmp_path_factory.mktemp("renderer")),
-            "SECRET_KEY": TEST_SECRET_KEY,
-            "RENDERER_TOKEN": RENDERER_TOKEN,
-        }
-    )
-    server = await serve(create_app(settings))
+    server = await serve(create_app(RendererSettings.from_env({"RENDERER_TOKEN": RENDERER_TOKEN})))
     yield base_url(server)
     await server.close()
 

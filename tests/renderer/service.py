@@ -7,7 +7,6 @@ import io
 import re
 import unicodedata
 from collections.abc import Callable, Mapping
-from pathlib import Path
 from typing import Any
 
 from aiohttp import ClientResponse, web
@@ -15,7 +14,7 @@ from aiohttp.test_utils import TestClient
 from pypdf import PdfReader
 from pypdf.generic import DictionaryObject, PdfObject
 
-from crb.settings import Settings
+from crb.settings import RendererSettings
 
 TOKEN = "t0ken"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -27,11 +26,11 @@ _SAMPLE = re.compile(r"^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$")
 _LABEL = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"')
 
 
-def settings(data_dir: Path, **renderer: str) -> Settings:
+def settings(**renderer: str) -> RendererSettings:
     """Settings for one test app; `renderer` holds RENDERER_* variables without the prefix, e.g. PAGES="1"."""
-    env = {"DATA_DIR": str(data_dir), "RENDERER_TOKEN": TOKEN}
+    env = {"RENDERER_TOKEN": TOKEN}
     env.update({f"RENDERER_{name}": value for name, value in renderer.items()})
-    return Settings.from_env(env)
+    return RendererSettings.from_env(env)
 
 
 def pdf_text(pdf: bytes) -> list[str]:

@@ -23,9 +23,9 @@ MAX_BODY_BYTES = 256 * 1024
 
 
 @pytest.fixture(scope="module")
-async def client(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Client]:
+async def client() -> AsyncIterator[Client]:
     """One app, and so one Chromium, for the whole module."""
-    app = create_app(settings(tmp_path_factory.mktemp("data"), PAGES="2", MAX_BODY_BYTES=str(MAX_BODY_BYTES)))
+    app = create_app(settings(PAGES="2", MAX_BODY_BYTES=str(MAX_BODY_BYTES)))
     async with TestClient(TestServer(app)) as test_client:
         yield test_client
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Browser, BrowserContext, async_playwright
 
-from crb.settings import Settings
+from crb.settings import RendererSettings
 from renderer.browser import browser_pid, launch, may_refresh, reset_page, sandboxed_context
 
 pytestmark = pytest.mark.browser
@@ -34,8 +34,8 @@ def test_may_refresh_finds_every_meta_http_equiv(html: str, refreshes: bool) -> 
 
 
 @pytest.fixture(scope="module")
-async def browser(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Browser]:
-    settings = Settings.from_env({"DATA_DIR": str(tmp_path_factory.mktemp("data")), "RENDERER_TOKEN": "t"})
+async def browser() -> AsyncIterator[Browser]:
+    settings = RendererSettings.from_env({"RENDERER_TOKEN": "t"})
     async with async_playwright() as playwright:
         browser = await launch(playwright, settings.chromium_path)
         yield browser

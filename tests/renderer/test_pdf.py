@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
 
 from crb.report import ReportData
-from crb.settings import Settings
+from crb.settings import SiteSettings
 from renderer.pdf import count_pages, render_report_pdf
 from tests.renderer.service import pdf_dict
 
@@ -27,8 +26,8 @@ def test_count_pages(pdf: bytes, pages: int) -> None:
 
 
 @pytest.mark.browser
-async def test_render_report_pdf_without_a_server(report: ReportData, tmp_path: Path) -> None:
-    settings = Settings.from_env({"DATA_DIR": str(tmp_path), "RENDERER_TOKEN": "t0ken"})
+async def test_render_report_pdf_without_a_server(report: ReportData) -> None:
+    settings = SiteSettings.from_env({})  # what `crb report` reads: no secret key, no token
 
     pdf = await render_report_pdf(report, settings)
 

@@ -5,12 +5,11 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
 from crb.report import ReportData
-from crb.settings import Settings
+from crb.settings import RendererSettings
 from renderer.pdf import report_html
 from renderer.pool import PoolLimits, Printer
 from tests.renderer.service import busy_script, eventually, pdf_text
@@ -20,14 +19,14 @@ pytestmark = pytest.mark.browser
 PDF_DATE = re.compile(rb"\(D:[0-9+\-Z']+\)")
 
 
-def _chromium(data_dir: Path) -> str | None:
-    return Settings.from_env({"DATA_DIR": str(data_dir), "RENDERER_TOKEN": "t"}).chromium_path
+def _chromium() -> str | None:
+    return RendererSettings.from_env({"RENDERER_TOKEN": "t"}).chromium_path
 
 
 @pytest.fixture(scope="module")
-async def printer(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Printer]:
+async def printer() -> AsyncIterator[Printer]:
     """One page, so that every job reuses the page of the job before."""
-    printer = Printer(_chromium(tmp_path_factory.mktemp("data")), PoolLimits(pages=1))
+    printer = Printer(_chromium(), PoolLimits(pages=1))
     await printer.start()
     yield printer
     await printer.close()

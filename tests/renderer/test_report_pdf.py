@@ -21,7 +21,7 @@ from pypdf.generic import Destination
 from crb.analysis import analyse
 from crb.quiz import load_quiz, validate_answers
 from crb.report import ReportData
-from crb.settings import Settings
+from crb.settings import RendererSettings
 from renderer.charts import build_charts
 from renderer.pdf import count_pages, print_report, report_html
 from renderer.pool import PoolLimits, Printer
@@ -64,9 +64,9 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-async def printer(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Printer]:
+async def printer() -> AsyncIterator[Printer]:
     """One Chromium for the module: a cold start costs about a second, a warm print a tenth of that."""
-    settings = Settings.from_env({"DATA_DIR": str(tmp_path_factory.mktemp("data"))})
+    settings = RendererSettings.from_env({"RENDERER_TOKEN": "t"})
     printer = Printer(settings.chromium_path, PoolLimits(pages=1))
     await printer.start()
     yield printer

@@ -7,7 +7,6 @@ import io
 import os
 import signal
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 
 import pytest
 from aiohttp import web
@@ -27,10 +26,8 @@ async def _printing(client: Client) -> int:
     return client.app[PRINTER].stats().printing
 
 
-async def test_load_above_the_queue_limit_is_refused_with_retry_after(
-    aiohttp_client: AiohttpClient, tmp_path: Path
-) -> None:
-    client = await aiohttp_client(create_app(settings(tmp_path, PAGES="1", MAX_QUEUE="1")))
+async def test_load_above_the_queue_limit_is_refused_with_retry_after(aiohttp_client: AiohttpClient) -> None:
+    client = await aiohttp_client(create_app(settings(PAGES="1", MAX_QUEUE="1")))
     slow = asyncio.ensure_future(
         client.post("/v1/pdf", data=busy_script(1.0), params={"javascript": "true"}, headers=HTML)
     )
@@ -54,10 +51,8 @@ async def test_load_above_the_queue_limit_is_refused_with_retry_after(
     assert after.status == 200
 
 
-async def test_chromium_killed_during_a_job_or_while_idle_comes_back(
-    aiohttp_client: AiohttpClient, tmp_path: Path
-) -> None:
-    client = await aiohttp_client(create_app(settings(tmp_path, PAGES="1", JOB_TIMEOUT_S="20")))
+async def test_chromium_killed_during_a_job_or_while_idle_comes_back(aiohttp_client: AiohttpClient) -> None:
+    client = await aiohttp_client(create_app(settings(PAGES="1", JOB_TIMEOUT_S="20")))
     printer = client.app[PRINTER]
     job = asyncio.ensure_future(
         client.post("/v1/pdf", data=busy_script(0.5), params={"javascript": "true"}, headers=HTML)
@@ -91,10 +86,8 @@ async def _kill_chromium(client: Client) -> None:
     os.kill(pid, signal.SIGKILL)
 
 
-async def test_endless_script_hits_the_deadline_and_the_service_stays_healthy(
-    aiohttp_client: AiohttpClient, tmp_path: Path
-) -> None:
-    client = await aiohttp_client(create_app(settings(tmp_path, PAGES="1", JOB_TIMEOUT_S="1")))
+async def test_endless_script_hits_the_deadline_and_the_service_stays_healthy(aiohttp_client: AiohttpClient) -> None:
+    client = await aiohttp_client(create_app(settings(PAGES="1", JOB_TIMEOUT_S="1")))
 
     hung = await client.post(
         "/v1/pdf", data="<script>while (true) {}</script>", params={"javascript": "true"}, headers=HTML
@@ -112,10 +105,8 @@ async def test_endless_script_hits_the_deadline_and_the_service_stays_healthy(
     assert pdf_text(await after.read()) == ["still working"]
 
 
-async def test_pages_are_recycled_and_chromium_restarted_after_their_job_counts(
-    aiohttp_client: AiohttpClient, tmp_path: Path
-) -> None:
-    app = create_app(settings(tmp_path, PAGES="1", RECYCLE_PAGES_AFTER="2", RESTART_AFTER_JOBS="5"))
+async def test_pages_are_recycled_and_chromium_restarted_after_their_job_counts(aiohttp_client: AiohttpClient) -> None:
+    app = create_app(settings(PAGES="1", RECYCLE_PAGES_AFTER="2", RESTART_AFTER_JOBS="5"))
     client = await aiohttp_client(app)
 
     for i in range(7):
@@ -131,8 +122,8 @@ async def test_pages_are_recycled_and_chromium_restarted_after_their_job_counts(
     assert await metric(client, "renderer_jobs_total", JOBS_OK) == 7
 
 
-async def test_jobs_never_see_each_other(aiohttp_client: AiohttpClient, tmp_path: Path) -> None:
-    client = await aiohttp_client(create_app(settings(tmp_path, PAGES="1")))
+async def test_jobs_never_see_each_other(aiohttp_client: AiohttpClient) -> None:
+    client = await aiohttp_client(create_app(settings(PAGES="1")))
     leave_traces = """<body><p>first job</p><script>
       document.cookie = "crumb=FIRSTJOB; max-age=3600";
       try { localStorage.setItem("kept", "FIRSTJOB"); } catch (e) {}

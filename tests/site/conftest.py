@@ -16,10 +16,10 @@ import aiohttp
 import pytest
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 
-from crb.settings import Settings
+from crb.settings import Settings, SiteSettings
 from edge import site as edge_site
 from renderer.browser import CHROMIUM_ARGS
-from tests.conftest import RENDERER_TOKEN, TEST_SECRET_KEY
+from tests.conftest import RENDERER_TOKEN
 from tests.journey import Client, EdgeClient
 from tests.site.browsing import SAMPLE_ANSWERS, load_build, report_data, watch
 
@@ -51,12 +51,12 @@ async def sample_pdf(renderer_url: str, tmp_path_factory: pytest.TempPathFactory
 
 
 @pytest.fixture(scope="session")
-def build_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    return Settings.from_env({"DATA_DIR": str(tmp_path_factory.mktemp("build")), "SECRET_KEY": TEST_SECRET_KEY})
+def build_settings() -> SiteSettings:
+    return SiteSettings.from_env({})
 
 
 @pytest.fixture(scope="session")
-async def site_dist(tmp_path_factory: pytest.TempPathFactory, sample_pdf: Path, build_settings: Settings) -> Path:
+async def site_dist(tmp_path_factory: pytest.TempPathFactory, sample_pdf: Path, build_settings: SiteSettings) -> Path:
     """The site built once for the run, same-origin, as `make site` builds it."""
     out = tmp_path_factory.mktemp("dist")
     await asyncio.to_thread(load_build().build, out, settings=build_settings, sample_pdf=sample_pdf)
@@ -65,7 +65,7 @@ async def site_dist(tmp_path_factory: pytest.TempPathFactory, sample_pdf: Path, 
 
 @pytest.fixture(scope="session")
 async def browser() -> AsyncIterator[Browser]:
-    chromium = Settings.from_env({"SECRET_KEY": TEST_SECRET_KEY, "DATA_DIR": "/tmp"}).chromium_path
+    chromium = SiteSettings.from_env({}).chromium_path
     async with async_playwright() as p:
         launched = await p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         yield launched

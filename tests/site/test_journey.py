@@ -13,7 +13,7 @@ import pytest
 from aiohttp import web
 from playwright.async_api import Page, expect
 
-from crb.settings import Settings, Tier
+from crb.settings import SiteSettings, Tier
 from edge import site as edge_site
 from tests.conftest import base_url, listening_socket, port_of, run_worker, serve
 from tests.fakes.stripe_server import FakeStripe, event, signed
@@ -107,7 +107,7 @@ async def cdn_edge(
     renderer_url: str,
     fake_stripe: FakeStripe,
     site_dist: Path,
-    build_settings: Settings,
+    build_settings: SiteSettings,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> AsyncIterator[tuple[Edge, str]]:
