@@ -43,7 +43,8 @@ DEFAULT_RULES: Final[Mapping[str, tuple[Rule, ...]]] = MappingProxyType(
         # Each one is a Checkout Session at Stripe: beyond this the open one is offered again (edge.checkout).
         "checkout": (Rule("address", "30/hour"), Rule("session", "5/hour")),
         "offline_checkout": (Rule("address", "120/minute"),),
-        "download": (Rule("address", "60/minute"), Rule("report", "30/hour")),
+        # The waiting page of a PDF being printed again looks every 5 s: 12 a minute for as long as it takes.
+        "download": (Rule("address", "60/minute"), Rule("report", "120/hour")),
         "unsubscribe": (Rule("address", "30/minute"),),
     }
 )
@@ -98,9 +99,6 @@ class Limiter:
         # Refused until then, by (name, scope, key): a client past its limit is refused here, without asking
         # Redis, until its window has room again (each other process learns it from Redis once).
         self._refused: dict[tuple[str, str, str], float] = {}
-
-    def names(self) -> Iterable[str]:
-        return self._rules
 
     async def hit(self, name: str, keys: Mapping[Scope, str]) -> None:
         """Count one request under `name` for each scope it has a key for; RateLimited past any limit."""
