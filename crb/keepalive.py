@@ -13,6 +13,8 @@ import sys
 import time
 from types import FrameType
 
+from crb import logs
+
 log = logging.getLogger("crb.keepalive")
 
 FIRST_PAUSE_S, LONGEST_PAUSE_S = 1.0, 30.0
@@ -61,7 +63,7 @@ def keep(argv: list[str], *, healthy_after_s: float = HEALTHY_AFTER_S, max_start
 
 
 def main() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logs.configure(f"keepalive:{sys.argv[1] if len(sys.argv) == 2 else '?'}")
     if len(sys.argv) != 2:
         raise SystemExit("usage: python -m crb.keepalive <module>   (e.g. jobs)")
     sys.exit(keep([sys.executable, "-m", sys.argv[1]]))

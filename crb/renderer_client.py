@@ -7,6 +7,7 @@ from typing import Protocol
 
 import aiohttp
 
+from crb import logs
 from crb.report import ReportData
 from crb.settings import Settings
 
@@ -33,6 +34,12 @@ class RenderedPdf:
     page_count: int | None
 
 
+def _request_id() -> dict[str, str]:
+    """The renderer's lines for this call carry the job's (or request's) id."""
+    rid = logs.JOB_ID.get() or logs.REQUEST_ID.get()
+    return {"X-Request-Id": logs.request_id(rid)} if rid else {}
+
+
 class ReportRenderer(Protocol):
     async def render(self, report: ReportData) -> RenderedPdf:
         """The report's PDF; raises RendererError when it cannot be made now, RendererRefused when never."""
@@ -54,7 +61,7 @@ class RendererClient:
             async with self._http.post(
                 self._url,
                 data=body,
-                headers={**self._headers, "Content-Type": "application/json"},
+                headers={**self._headers, "Content-Type": "application/json", **_request_id()},
                 timeout=aiohttp.ClientTimeout(total=RENDER_TIMEOUT_S),
             ) as response:
                 if response.status != 200:

@@ -451,9 +451,9 @@ def service_settings(service: str) -> Settings:
 
 def settings_for(service: str, read: Callable[[], _Read]) -> _Read:
     """What each service's `__main__` starts with: logging set up, and its settings, or exit naming the problem."""
-    import logging
+    from crb import logs
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logs.configure(service)
     try:
         return read()
     except ConfigError as exc:

@@ -12,7 +12,7 @@ from aiohttp import web
 from arq import create_pool as create_arq_pool
 from arq.connections import RedisSettings
 
-from crb import db, embedded, outbox
+from crb import db, embedded, logs, outbox
 from crb.db import create_pool
 from crb.errors import error_body
 from crb.outbox import Relay
@@ -31,7 +31,14 @@ MAX_BODY_BYTES = 256 * 1024  # quiz answers and Stripe events are small
 
 def create_app(settings: Settings) -> web.Application:
     app = web.Application(
-        middlewares=[metrics.count_requests, cors, json_errors, admin.admin_only, ratelimit.rate_limits],
+        middlewares=[
+            logs.request_ids,
+            metrics.count_requests,
+            cors,
+            json_errors,
+            admin.admin_only,
+            ratelimit.rate_limits,
+        ],
         client_max_size=MAX_BODY_BYTES,
     )
     app[SETTINGS] = settings

@@ -9,7 +9,7 @@ import redis.exceptions
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from crb import db, jsonlimits
+from crb import db, jsonlimits, logs
 from crb.errors import BadRequest, DomainError, error_body
 from crb.quiz import AnswerError, InvalidAnswers
 from crb.quiz.confirmation import InvalidConfirmation, NeedsConfirmation
@@ -49,14 +49,16 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
         return web.json_response(error_body(code, e.reason), status=e.status, headers=_allow(e))
     except Exception:
         log.exception("unhandled error on %s %s", request.method, request.path)
-        return web.json_response(error_body("internal_error", "something went wrong on our side"), status=500)
+        body = error_body("internal_error", "something went wrong on our side", request_id=logs.REQUEST_ID.get())
+        return web.json_response(body, status=500)
 
 
 RETRY_AFTER_S = 5  # what a client waits before trying again when a dependency is down
 
 
 def _unavailable(dependency: str) -> web.Response:
-    body = error_body("unavailable", f"the {dependency} is not answering; retry in a moment", down=[dependency])
+    message = f"the {dependency} is not answering; retry in a moment"
+    body = error_body("unavailable", message, down=[dependency], request_id=logs.REQUEST_ID.get())
     return web.json_response(body, status=503, headers={"Retry-After": str(RETRY_AFTER_S)})
 
 

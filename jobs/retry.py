@@ -14,7 +14,7 @@ import redis.exceptions
 from arq import Retry
 from arq.constants import in_progress_key_prefix
 
-from crb import db
+from crb import db, logs
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +70,7 @@ def resilient(kind: Literal["report", "email", "refund"]) -> Callable[[Job], Job
         @functools.wraps(job)
         async def run(ctx: dict[str, Any], *args: Any) -> str:
             beating = asyncio.create_task(_heartbeat(ctx), name=f"heartbeat:{ctx.get('job_id')}")
+            token = logs.JOB_ID.set(ctx.get("job_id"))  # every line of this job says which job it is
             try:
                 return await job(ctx, *args)
             except OUTAGE as e:
@@ -80,6 +81,7 @@ def resilient(kind: Literal["report", "email", "refund"]) -> Callable[[Job], Job
                 )
                 raise Retry(defer=policy.defer_s(job_try)) from e
             finally:
+                logs.JOB_ID.reset(token)
                 beating.cancel()
 
         return run

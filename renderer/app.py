@@ -14,7 +14,7 @@ from typing import Any
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from crb import analysis
+from crb import analysis, logs
 from crb.report import ReportData
 from crb.settings import RendererSettings
 from renderer.admission import Admission
@@ -38,7 +38,7 @@ CHART_THREAD = web.AppKey("chart_thread", ThreadPoolExecutor)
 def create_app(settings: RendererSettings) -> web.Application:
     app = web.Application(
         client_max_size=settings.renderer_max_body_bytes,
-        middlewares=[error_middleware, auth_middleware],
+        middlewares=[logs.request_ids, error_middleware, auth_middleware],
     )
     app[SETTINGS] = settings
     app[ADMISSION] = Admission(settings.renderer_pages, settings.renderer_max_queue)

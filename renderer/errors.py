@@ -9,6 +9,7 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 from pydantic import ValidationError
 
+from crb import logs
 from crb.analysis import ReportInconsistent
 from crb.errors import error_body
 from renderer.admission import QueueFull
@@ -53,7 +54,8 @@ def error_response(
     field: str | None = None,
     headers: Mapping[str, str] | None = None,
 ) -> web.Response:
-    return web.json_response(error_body(code, message, field), status=status, headers=headers)
+    extra = {"request_id": logs.REQUEST_ID.get()} if status >= 500 else {}  # to find its log lines
+    return web.json_response(error_body(code, message, field, **extra), status=status, headers=headers)
 
 
 def api_error(exc: Exception) -> ApiError:

@@ -25,6 +25,7 @@ async def assert_unavailable(response: ClientResponse, dependency: str) -> None:
     assert response.headers["Retry-After"] == "5"
     error = (await response.json())["error"]
     assert (error["code"], error["down"]) == ("unavailable", [dependency])
+    assert error["request_id"] == response.headers["X-Request-Id"]  # to find the request's log lines
 
 
 @pytest.fixture
