@@ -17,7 +17,7 @@ from pathlib import Path
 from crb import analysis
 from crb.quiz import load_quiz, validate_answers
 from crb.report import ReportData
-from crb.settings import Settings
+from crb.settings import SiteSettings
 
 HERE = Path(__file__).resolve().parent
 GENERATED_ON = dt.date(2026, 12, 3)
@@ -34,7 +34,7 @@ EDITIONS = {
 }
 
 
-def report_for(name: str, settings: Settings) -> ReportData:
+def report_for(name: str, settings: SiteSettings) -> ReportData:
     answers = json.loads((HERE / "answers" / f"{name}.json").read_text(encoding="utf-8"))
     tier = settings.tier(EDITIONS[name])
     assert tier is not None
@@ -48,7 +48,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--pdf", type=Path, help="also render each PDF here, with its pages as PNG at 60 dpi")
     args = parser.parse_args()
-    settings = Settings.from_env()
+    settings = SiteSettings.from_env()
     for name in EDITIONS:
         report = report_for(name, settings)
         (HERE / "reports" / f"{name}.json").write_text(report.model_dump_json(indent=2) + "\n", encoding="utf-8")

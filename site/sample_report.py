@@ -17,7 +17,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from crb.settings import Settings
+from crb.settings import SiteSettings
 from renderer.browser import CHROMIUM_ARGS
 
 REPO = Path(__file__).resolve().parent.parent
@@ -49,7 +49,9 @@ class SampleReport:
     source: str  # how the previews were made
 
 
-def make_sample(out: Path, settings: Settings, pdf: Path | None = None, answers: Path = SAMPLE_ANSWERS) -> SampleReport:
+def make_sample(
+    out: Path, settings: SiteSettings, pdf: Path | None = None, answers: Path = SAMPLE_ANSWERS
+) -> SampleReport:
     """The sample PDF and its previews in `out` (the site's `samples/` folder), reused when nothing changed."""
     out.mkdir(parents=True, exist_ok=True)
     target = out / PDF_NAME
