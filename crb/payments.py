@@ -88,6 +88,15 @@ class CheckoutState:
         return self.payment_status in PAID_CHECKOUT
 
 
+@dataclass(frozen=True)
+class Invoice:
+    """The invoice the provider made for a paid checkout (https://docs.stripe.com/api/invoices/object)."""
+
+    number: str | None
+    hosted_url: str | None  # the provider's page for it, with its PDF
+    pdf_url: str | None
+
+
 # https://docs.stripe.com/api/checkout/sessions/object#checkout_session_object-payment_status
 PAID_CHECKOUT = ("paid", "no_payment_required")
 
@@ -104,6 +113,11 @@ class PaymentGateway(Protocol):
 
         None where the provider keeps no state; raises UpstreamError when it cannot say.
         """
+        ...
+
+    async def invoice(self, checkout_id: str) -> Invoice | None:
+        """The invoice made for a paid checkout; None when there is none (or no provider keeps any). Raises
+        UpstreamError when the provider cannot say."""
         ...
 
     async def refund(self, payment_intent_id: str, reason: str, idempotency_key: str) -> str:
@@ -212,6 +226,17 @@ class StripeGateway:
             raise UpstreamError("the payment provider refused the refund", code="payment_provider_error") from e
         return str(refund["id"])
 
+    async def invoice(self, checkout_id: str) -> Invoice | None:
+        try:
+            session = await self._client.v1.checkout.sessions.retrieve_async(checkout_id, {"expand": ["invoice"]})
+        except stripe.StripeError as e:
+            log.warning("could not retrieve the invoice of Checkout Session %s: %r", checkout_id, e)
+            raise UpstreamError("the payment provider is not answering", code="payment_provider_error") from e
+        invoice = session["invoice"]
+        if invoice is None or isinstance(invoice, str):  # none made (or, unexpanded, only its id)
+            return None
+        return Invoice(invoice["number"], invoice["hosted_invoice_url"], invoice["invoice_pdf"])
+
     async def _retrieve(self, checkout_id: str) -> CheckoutState | None:
         try:
             session = await self._client.v1.checkout.sessions.retrieve_async(checkout_id)
@@ -253,6 +278,9 @@ class OfflineGateway:
 
     async def expire_checkout(self, checkout_id: str) -> CheckoutState | None:
         return None
+
+    async def invoice(self, checkout_id: str) -> Invoice | None:
+        return None  # nothing was charged, so nothing is invoiced
 
     async def refund(self, payment_intent_id: str, reason: str, idempotency_key: str) -> str:
         return "re_offline_" + hashlib.sha256(idempotency_key.encode()).hexdigest()[:24]  # nothing was charged

@@ -11,7 +11,9 @@ from pydantic import ValidationError
 
 from crb import analysis, emails, links, sessions
 from crb.downloads import report_file_name
+from crb.errors import UpstreamError
 from crb.mail import Attachment, Email, TransientMailError
+from crb.payments import Invoice
 from crb.quiz import InvalidAnswers, load_quiz, validate_answers
 from crb.report import Teaser
 from crb.sessions import QuizSession
@@ -82,7 +84,21 @@ async def compose(d: Deps, session: QuizSession, kind: str) -> Email:
         context["attached"] = bool(attachments)
     if kind == "follow_up":
         context["unsubscribe_url"] = links.unsubscribe_url(d.settings, session.id)
+    if kind == "payment_confirmation":
+        context["invoice"] = await _invoice(d, session)
     return emails.compose(kind, session.email, session.id, context, attachments)
+
+
+async def _invoice(d: Deps, session: QuizSession) -> Invoice | None:
+    """The invoice Stripe made for the payment, for its link; the provider away, the email goes without it (the
+    customer can ask, and Stripe emails receipts of its own where the account says so)."""
+    if session.stripe_checkout_session_id is None:
+        return None
+    try:
+        return await d.gateway.invoice(session.stripe_checkout_session_id)
+    except UpstreamError as e:
+        log.warning("payment confirmation for %s goes without its invoice link: %s", session.id, e)
+        return None
 
 
 async def _report_context(d: Deps, session: QuizSession) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from crb.mail import (
     PostmarkMailer,
     TransientMailError,
 )
+from crb.payments import Invoice
 from crb.settings import Settings
 from tests.fakes.postmark_server import FakePostmark
 
@@ -193,5 +194,15 @@ async def test_a_retry_that_cannot_ask_the_provider_waits_for_the_next_try(
 
 def test_a_subject_is_always_one_line() -> None:
     context = {"company_name": "Acme\r\nWidgets", "amount": "€1.00", "tier_name": "CRB Report", "site_url": "x"}
-    composed = emails.compose("payment_confirmation", "a@example.com", uuid.uuid4(), context)
+    composed = emails.compose("payment_confirmation", "a@example.com", uuid.uuid4(), context | {"invoice": None})
     assert composed.subject == "Payment received: your CRB report for Acme Widgets is on its way"
+
+
+def test_the_payment_confirmation_links_the_invoice_when_there_is_one() -> None:
+    context = {"company_name": "Acme", "amount": "€147.00", "tier_name": "CRB Report", "site_url": "x"}
+    invoice = Invoice("CRB-0007", "https://invoice.stripe.com/i/acct/x", "https://pay.stripe.com/invoice/x/pdf")
+    with_it = emails.compose("payment_confirmation", "a@example.com", uuid.uuid4(), context | {"invoice": invoice})
+    assert "Your invoice CRB-0007" in with_it.text and "https://invoice.stripe.com/i/acct/x" in with_it.text
+    assert f'href="{invoice.pdf_url}"' in with_it.html
+    without = emails.compose("payment_confirmation", "a@example.com", uuid.uuid4(), context | {"invoice": None})
+    assert "invoice" not in without.text.lower() and "invoice" not in without.html.lower()

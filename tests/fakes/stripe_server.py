@@ -63,6 +63,8 @@ class FakeStripe:
     requests: list[dict[str, Any]] = field(default_factory=list)
     retrieved: list[str] = field(default_factory=list)  # the Checkout Session ids asked for, in order
     refunds: dict[str, dict[str, Any]] = field(default_factory=dict)  # by idempotency key
+    params: dict[str, dict[str, Any]] = field(default_factory=dict)  # each Checkout Session's, by its id
+    invoices: dict[str, dict[str, Any]] = field(default_factory=dict)  # by id
     fail_with: int | None = None
     webhook_endpoints: list[dict[str, Any]] = field(default_factory=list)
 
@@ -111,6 +113,7 @@ class FakeStripe:
             return refused
         session = self.checkout_session(params)
         self.sessions[session["id"]] = session
+        self.params[session["id"]] = params
         if key:
             self.by_idempotency_key[key] = (params, session)
         return web.json_response(session)
@@ -120,6 +123,9 @@ class FakeStripe:
         session = self.sessions.get(request.match_info["id"])
         if session is None:
             return _error(404, "invalid_request_error", "No such checkout.session")
+        expand = [v for k, v in request.query.items() if k.startswith("expand[")]  # expand[0]=… as the SDK sends
+        if "invoice" in expand and session.get("invoice"):
+            return web.json_response({**session, "invoice": self.invoices[session["invoice"]]})  # expanded
         return web.json_response(session)
 
     async def _refund(self, request: web.Request) -> web.Response:
@@ -180,13 +186,29 @@ class FakeStripe:
         return s
 
     def complete(self, session_id: str, *, payment_status: str = "paid") -> dict[str, Any]:
-        """Mark a session paid as Stripe would after the customer pays; return its updated object."""
+        """Mark a session paid as Stripe would after the customer pays; return its updated object. A session
+        made with `invoice_creation[enabled]` gets its invoice, paid, with its number and links."""
         s = self.sessions[session_id]
         s.update(
             status="complete",
             payment_status=payment_status,
             payment_intent=s["payment_intent"] or "pi_test_" + secrets.token_hex(12),
         )
+        creation = self.params[session_id].get("invoice_creation", {})
+        if creation.get("enabled") == "true" and payment_status == "paid" and not s.get("invoice"):
+            invoice = fixture("invoice")
+            iid = "in_test_" + secrets.token_hex(12)
+            invoice.update(
+                id=iid,
+                status="paid",
+                number=f"CRB-{len(self.invoices) + 1:04d}",
+                hosted_invoice_url=f"{self.base_url}/i/{iid}",
+                invoice_pdf=f"{self.base_url}/i/{iid}/pdf",
+                metadata=creation.get("invoice_data", {}).get("metadata", {}),
+                payment_intent=s["payment_intent"],
+            )
+            self.invoices[iid] = invoice
+            s["invoice"] = iid
         return copy.deepcopy(s)
 
 

@@ -35,7 +35,7 @@ from jobs.emails import deliver as emails_deliver
 from jobs.retry import RETRIES, RetryPolicies
 from jobs.worker import create_worker
 from tests.fakes.renderer import FakeRenderer
-from tests.fakes.stripe_server import event
+from tests.fakes.stripe_server import FakeStripe, event
 from tests.fakes.stripe_server import signed as signed_event
 from tests.jobs.running import ONE_REPORT_TRY, QUICK_RETRIES, run_jobs
 from tests.journey import Client, auth, checkout, completed_session
@@ -742,3 +742,24 @@ async def test_a_full_refund_deletes_the_pdf_so_no_earlier_link_opens_it(
     assert (await client.get(link)).status == 410
     assert stored_pdfs(settings) == []
     assert await db.fetchval("select purged_at from reports where session_id = $1", uuid.UUID(sid)) is not None
+
+
+async def test_a_stripe_payment_s_confirmation_links_the_invoice_stripe_made(
+    edge_client: Callable[..., Any], fake_stripe: FakeStripe, world: World
+) -> None:
+    secret = "whsec_invoice"
+    client, settings = await edge_client(
+        STRIPE_SECRET_KEY="sk_test_invoice", STRIPE_API_BASE=fake_stripe.base_url, STRIPE_WEBHOOK_SECRET=secret
+    )
+    sid, token = await completed_session(client)
+    checkout_id = (await checkout(client, sid, token))["checkout_id"]
+    paid = fake_stripe.complete(checkout_id)
+    body, header = signed_event(event("checkout.session.completed", paid), secret)
+    response = await client.post("/api/payments/webhook", data=body, headers={"Stripe-Signature": header})
+    assert (await response.json())["outcome"] == "fulfilled"
+    await work(settings, world)
+    [confirmation] = outbox(settings, "payment-confirmation")
+    text = confirmation.get_body(preferencelist=("plain",)).get_content()  # type: ignore[union-attr]
+    invoice = fake_stripe.invoices[paid["invoice"]]
+    assert f"Your invoice {invoice['number']}" in text and invoice["hosted_invoice_url"] in text
+    assert invoice["metadata"] == {"quiz_session_id": sid, "tier": "report"}
