@@ -10,6 +10,7 @@ from arq import Retry
 from pydantic import ValidationError
 
 from crb import analysis, emails, links, sessions
+from crb.assessment.assumptions import CALL_MINUTES
 from crb.downloads import report_file_name
 from crb.errors import UpstreamError
 from crb.mail import Attachment, Email, TransientMailError
@@ -75,6 +76,9 @@ async def compose(d: Deps, session: QuizSession, kind: str) -> Email:
         "refund_amount": money(session.refund_amount, session.currency),
         "tier_name": tier.name if tier else "CRB Report",
         "site_url": d.settings.site_url,
+        # The edition's strategy call (None for an edition without one), and where any call is booked.
+        "call_minutes": CALL_MINUTES.get(session.tier or ""),
+        "booking_url": d.settings.call_booking_url,
     }
     attachments: tuple[Attachment, ...] = ()
     if kind in NEEDS_ENTITLEMENT:
