@@ -34,6 +34,7 @@ sys.path.insert(0, str(ROOT))
 from sample_report import SAMPLE_ANSWERS, SampleReport, make_sample  # noqa: E402
 
 from crb import lifecycle, schedule  # noqa: E402
+from crb.assessment.assumptions import CALL_MINUTES  # noqa: E402
 from crb.quiz import Quiz, load_quiz  # noqa: E402
 from crb.settings import SiteSettings, Tier  # noqa: E402
 
@@ -206,7 +207,8 @@ def tier_view(tier: Tier) -> dict[str, Any]:
     whole = tier.amount / 100
     number = f"{whole:,.0f}" if tier.amount % 100 == 0 else f"{whole:,.2f}"
     price = f"{symbol}{number}" if symbol else f"{number} {tier.currency.upper()}"
-    return {"id": tier.id, "name": tier.name, "price": price, "findings": _findings_for(tier.id)}
+    view = {"id": tier.id, "name": tier.name, "price": price, "findings": _findings_for(tier.id)}
+    return view | {"call_minutes": CALL_MINUTES.get(tier.id)}  # the edition's strategy call, if it has one
 
 
 def _findings_for(tier_id: str) -> int | None:

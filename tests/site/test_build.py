@@ -106,6 +106,13 @@ def test_prices_come_from_the_tiers_setting(tmp_path: Path) -> None:
     assert 'name="tier" value="basic" checked' in pages["results.html"]
 
 
+def test_the_tier_card_of_the_edition_with_a_call_says_so(tmp_path: Path) -> None:
+    results = made(tmp_path, settings=settings())["results.html"]
+    cards = dict(re.findall(r'value="(\w+)"[^>]*>(.*?)</label>', results))
+    assert "60-minute strategy call" in cards["report_call"]
+    assert "strategy call" not in cards["report"]
+
+
 def test_privacy_states_the_retention_periods_of_crb_schedule(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     privacy = text(made(tmp_path / "a")["privacy.html"])
     assert f"idle for {schedule.UNPAID_SESSION_DAYS} days" in privacy
