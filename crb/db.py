@@ -17,6 +17,9 @@ UNAVAILABLE: tuple[type[BaseException], ...] = (
     asyncpg.AdminShutdownError,  # 57P01: the server terminated the connection
     asyncpg.ObjectNotInPrerequisiteStateError,  # 55000: the database does not accept connections now
     asyncpg.ConnectionDoesNotExistError,  # lost mid-statement
+    # A pooled connection the server cut while it sat idle can fail this way on its next use (seen when a
+    # database stops accepting connections); a retry gets a fresh one.
+    asyncpg.InternalClientError,
     OSError,  # refused, reset, no route
     TimeoutError,  # connecting took too long
 )
