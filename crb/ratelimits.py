@@ -1,5 +1,6 @@
 """How often one client may do what: limits per client address and per quiz session, shared by every edge
-process through Redis (the `limits` library: its sliding-window counter, two keys per limit, atomic in Redis).
+process through Redis (the `limits` library's moving window: exact, never more than N in any window's length,
+however the requests fall on the clock; one sorted set per key, atomic in Redis).
 
 Why `limits`: a well-kept library with async Redis storage over redis-py (which arq already brings), exact
 windows without a script of our own, and the limits written as readable strings ("60/minute;600/hour").
@@ -18,7 +19,7 @@ from typing import Final, Literal
 
 from limits import RateLimitItem, parse_many
 from limits.aio.storage import RedisStorage
-from limits.aio.strategies import SlidingWindowCounterRateLimiter
+from limits.aio.strategies import MovingWindowRateLimiter
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +93,7 @@ class Limiter:
 
     def __init__(self, redis_url: str, rules: Mapping[str, tuple[Rule, ...]], key_prefix: str) -> None:
         self._storage = RedisStorage(storage_uri(redis_url), implementation="redispy", key_prefix=key_prefix)
-        self._limiter = SlidingWindowCounterRateLimiter(self._storage)
+        self._limiter = MovingWindowRateLimiter(self._storage)
         self._rules = {
             name: [(r.scope, item) for r in rs for item in parse_many(r.limits)] for name, rs in rules.items()
         }
