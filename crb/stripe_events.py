@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from crb import jsonlimits
 
@@ -20,25 +20,36 @@ class EventData(_Lenient):
     object: dict[str, Any]
 
 
+# Stripe's ids and names, as our text columns and statements take them (no NUL, no odd characters).
+StripeId = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,255}$")]
+EventType = Annotated[str, Field(pattern=r"^[a-z0-9_.]{1,100}$")]
+Currency = Annotated[str, Field(pattern=r"^[a-z]{3}$")]
+
+
 class StripeEvent(_Lenient):
-    id: str
-    type: str
+    id: StripeId
+    type: EventType
     livemode: bool
-    created: int
+    created: int = Field(ge=0, le=2**33)  # Unix seconds (2**33 is the year 2242): a timestamp Postgres can hold
     data: EventData
+
+
+# An amount in the smallest currency unit, as our integer columns hold it (Stripe's own ceiling is far lower:
+# eight digits): anything else is not an event of ours, and is stored as unreadable.
+Amount = Annotated[int, Field(ge=0, le=2**31 - 1)]
 
 
 class CheckoutSessionObject(_Lenient):
     """The fields of a `checkout.session` we act on."""
 
-    id: str
+    id: StripeId
     client_reference_id: str | None = None
     metadata: dict[str, str] = {}
     payment_status: str
     status: str | None = None
-    amount_total: int | None = None
-    currency: str | None = None
-    payment_intent: str | None = None
+    amount_total: Amount | None = None
+    currency: Currency | None = None
+    payment_intent: StripeId | None = None
 
     @property
     def quiz_session_id(self) -> uuid.UUID | None:
@@ -48,11 +59,11 @@ class CheckoutSessionObject(_Lenient):
 class ChargeObject(_Lenient):
     """The fields of a `charge` we act on (`charge.refunded`)."""
 
-    id: str
-    amount: int
-    amount_refunded: int
+    id: StripeId
+    amount: Amount
+    amount_refunded: Amount
     refunded: bool = False
-    payment_intent: str | None = None
+    payment_intent: StripeId | None = None
     metadata: dict[str, str] = {}
 
     @property

@@ -10,6 +10,7 @@ import json
 import uuid
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -74,3 +75,27 @@ async def stripe_edge(edge_client: EdgeClient) -> Client:
         _edges.clear()
         _edges[key], _ = await edge_client(STRIPE_SECRET_KEY="sk_test_fuzz", STRIPE_WEBHOOK_SECRET=SECRET)
     return _edges[key]
+
+
+@pytest.mark.parametrize(
+    ("object_changes", "event_changes", "status"),
+    [
+        ({"amount_total": 2**40}, {}, 200),  # beyond the database's integer: stored as unreadable
+        ({}, {"created": 2**70}, 400),  # beyond any timestamp
+        ({}, {"id": "evt_\u0000nul"}, 400),  # Postgres' text takes no NUL
+        ({"currency": "eu\u0000"}, {}, 200),
+        ({"payment_intent": "pi_\u0000"}, {}, 200),
+    ],
+)
+async def test_values_the_database_cannot_hold_are_refused_or_stored_as_unreadable(
+    edge_client: EdgeClient, object_changes: dict[str, Any], event_changes: dict[str, Any], status: int
+) -> None:
+    """What the fuzzing found: each was a 500 before."""
+    client, _ = await edge_client(STRIPE_SECRET_KEY="sk_test_fuzz", STRIPE_WEBHOOK_SECRET=SECRET)
+    obj = dict(fixture("checkout.session")) | {"payment_status": "paid", "client_reference_id": None}
+    obj |= {"metadata": {"quiz_session_id": str(uuid.uuid4())}} | object_changes
+    event = dict(fixture("event")) | {"id": "evt_odd_" + uuid.uuid4().hex, "type": "checkout.session.completed"}
+    event |= {"livemode": False, "data": {"object": obj}} | event_changes
+    body, header = signed(event, SECRET)
+    response = await client.post("/api/payments/webhook", data=body, headers={"Stripe-Signature": header})
+    assert response.status == status, await response.text()
