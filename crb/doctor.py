@@ -14,6 +14,7 @@ from arq import create_pool
 from arq.connections import RedisSettings
 
 from crb import embedded
+from crb.assessment.assumptions import CALL_MINUTES
 from crb.migrate import MIGRATIONS_DIR, discover
 from crb.settings import Settings
 
@@ -43,7 +44,7 @@ Check = Callable[[Settings], Awaitable[Finding]]
 
 async def run_checks(settings: Settings) -> list[Finding]:
     """Every check, each with its own timeout; one failing never hides another."""
-    checks: list[Check] = [postgres, redis, renderer, stripe_account, postmark, supabase]
+    checks: list[Check] = [postgres, redis, renderer, stripe_account, postmark, supabase, strategy_call]
     return list(await asyncio.gather(*(_guarded(c, settings) for c in checks)))
 
 
@@ -55,6 +56,23 @@ async def _guarded(check: Check, settings: Settings) -> Finding:
         return Finding(name, False, f"no answer within {TIMEOUT_S} s")
     except Exception as e:  # the point of a doctor: report, never crash
         return Finding(name, False, f"{type(e).__name__}: {e}")
+
+
+async def strategy_call(settings: Settings) -> Finding:
+    """An edition with a strategy call needs CALL_BOOKING_URL once money is taken: its buyers book the call there."""
+    with_call = [t.name for t in settings.tiers if t.id in CALL_MINUTES]
+    if not with_call:
+        return Finding("call", True, "no edition includes a strategy call")
+    if settings.call_booking_url:
+        return Finding("call", True, f"{', '.join(with_call)}: booked at {settings.call_booking_url}")
+    if settings.offline_payments:
+        return Finding("call", True, f"{', '.join(with_call)}: booked by reply (set CALL_BOOKING_URL before selling)")
+    return Finding(
+        "call",
+        False,
+        f"{', '.join(with_call)} includes a strategy call but CALL_BOOKING_URL is unset: set it to the booking"
+        " page (a Cal.com or Calendly link) its buyers are sent to",
+    )
 
 
 async def postgres(settings: Settings) -> Finding:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from crb.doctor import WEBHOOK_EVENTS, run_checks
+from crb.doctor import WEBHOOK_EVENTS, run_checks, strategy_call
 from crb.settings import Settings
 from tests.fakes.postmark_server import FakePostmark
 from tests.fakes.storage_server import FakeStorage
@@ -45,10 +45,23 @@ async def test_everything_configured_and_right(
         EMAIL_FROM="CRB <reports@example.com>",
         SUPABASE_URL=storage_url,
         SUPABASE_SERVICE_KEY=storage.service_key,
+        CALL_BOOKING_URL="https://cal.com/crb/strategy-call",
     )
     fake_stripe.add_webhook_endpoint("https://crb.example.com/api/payments/webhook", list(WEBHOOK_EVENTS))
     found = by_check(await run_checks(settings))
     assert all(f.ok for f in found.values()), [f.line() for f in found.values()]
+    assert "booked at https://cal.com/crb/strategy-call" in found["call"].detail
+
+
+async def test_an_edition_with_a_call_needs_its_booking_page_once_payments_are_real(
+    make_settings: Callable[..., Settings],
+) -> None:
+    offline = await strategy_call(make_settings())
+    assert offline.ok and "booked by reply" in offline.detail
+    selling = await strategy_call(make_settings(STRIPE_SECRET_KEY="sk_test_x", STRIPE_WEBHOOK_SECRET="whsec_x"))
+    assert not selling.ok and "CALL_BOOKING_URL is unset" in selling.detail and "Strategy Call" in selling.detail
+    without = make_settings(TIERS='[{"id": "report", "name": "CRB Report", "amount": 14700, "currency": "eur"}]')
+    assert (await strategy_call(without)).detail == "no edition includes a strategy call"
 
 
 async def test_each_misconfiguration_is_named(
