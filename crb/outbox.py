@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
 import json
 import logging
@@ -140,12 +139,18 @@ class Relay:
         self._wake.set()
 
     async def run(self) -> None:
+        idle = True  # the first round, and each after a quiet spell, also checks Redis kept its jobs
         while True:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self._idle_s)
+            if not idle:
+                try:
+                    await asyncio.wait_for(self._wake.wait(), self._idle_s)
+                except TimeoutError:
+                    idle = True
             self._wake.clear()
             try:
-                await replay_if_emptied(self._pool, self._redis, self._queue)
+                if idle:  # not on every nudge: a nudge per webhook is the hot path
+                    await replay_if_emptied(self._pool, self._redis, self._queue)
+                idle = False
                 await relay(self._pool, self._redis, self._queue)
             except Exception:
                 log.exception("outbox relay failed; retrying on the next nudge")
