@@ -26,6 +26,11 @@ WEBHOOK_EVENTS = (
     "checkout.session.expired",
     "payment_intent.payment_failed",
     "charge.refunded",
+    "charge.dispute.created",
+    "charge.dispute.updated",
+    "charge.dispute.closed",
+    "charge.dispute.funds_withdrawn",
+    "charge.dispute.funds_reinstated",
 )
 
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import hashlib
+import json
 import logging
 import secrets
 import time
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -45,13 +47,17 @@ def checkout_expiry(now: dt.datetime, minutes: int) -> dt.datetime:
     return at if at <= ceiling else ceiling.replace(second=0, microsecond=0)
 
 
-def checkout_idempotency_key(
-    session_id: uuid.UUID, tier: str, email: str, previous_checkout: str | None, expires_at: dt.datetime
-) -> str:
+def checkout_idempotency_key(params: Mapping[str, Any], previous_checkout: str | None) -> str:
     """One key per distinct request: Stripe refuses a key it has seen with other parameters (for 24 hours), so
-    every parameter that varies between two requests for a session is in it."""
-    source = f"{session_id}:{tier}:{email}:{previous_checkout or 'first'}:{int(expires_at.timestamp())}"
+    the key is made of the parameters themselves, all of them, and of the checkout it replaces (the same
+    request after an earlier checkout expired must make a new one, not answer with the expired one)."""
+    source = json.dumps([previous_checkout, params], sort_keys=True, separators=(",", ":"))
     return "checkout-" + hashlib.sha256(source.encode()).hexdigest()
+
+
+def order_reference(session_id: uuid.UUID) -> str:
+    """The order's short reference for buyers and support (on the invoice, the success page and every email)."""
+    return "CRB-" + session_id.hex[:10].upper()
 
 
 @dataclass(frozen=True)
@@ -62,7 +68,7 @@ class CheckoutRequest:
     success_url: str  # holds {CHECKOUT_SESSION_ID}
     cancel_url: str
     expires_at: dt.datetime
-    idempotency_key: str
+    previous_checkout: str | None = None  # the session's earlier checkout, closed before this one opens
 
 
 @dataclass(frozen=True)
@@ -95,6 +101,8 @@ class Invoice:
     number: str | None
     hosted_url: str | None  # the provider's page for it, with its PDF
     pdf_url: str | None
+    total: int | None = None  # minor units, as charged
+    tax: int | None = None  # the VAT within `total` (none where no tax was worked out)
 
 
 # https://docs.stripe.com/api/checkout/sessions/object#checkout_session_object-payment_status
@@ -127,6 +135,63 @@ class PaymentGateway(Protocol):
     async def close(self) -> None: ...
 
 
+@dataclass(frozen=True)
+class CheckoutTerms:
+    """What the configuration adds to every Checkout Session: how VAT is worked out, and recovery."""
+
+    automatic_tax: bool = False
+    prices_include_vat: bool = True
+    recovery: bool = False
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> CheckoutTerms:
+        return cls(settings.stripe_automatic_tax, settings.prices_include_vat, settings.checkout_recovery)
+
+
+def checkout_params(request: CheckoutRequest, terms: CheckoutTerms) -> SessionCreateParams:
+    """The Checkout Session Stripe is asked for (https://docs.stripe.com/api/checkout/sessions/create)."""
+    metadata = {"quiz_session_id": str(request.session_id), "tier": request.tier.id}
+    reference = order_reference(request.session_id)
+    params: SessionCreateParams = {
+        "mode": "payment",
+        "client_reference_id": str(request.session_id),
+        "customer_email": request.email,
+        "line_items": [
+            {
+                "quantity": 1,
+                "price_data": {
+                    "currency": request.tier.currency,
+                    "unit_amount": request.tier.amount,
+                    "product_data": {"name": request.tier.name},
+                    # The amount as stated on the site: VAT within it, or VAT on top (Stripe Tax adds it).
+                    "tax_behavior": "inclusive" if terms.prices_include_vat else "exclusive",
+                },
+            }
+        ],
+        "metadata": metadata,
+        # Checkout Session metadata is not copied to the payment intent: set it there too.
+        "payment_intent_data": {"metadata": metadata},
+        # Buyers are businesses: an invoice they can expense (Stripe's, for a one-time payment) with the order
+        # reference every email gives, their VAT id on it, and the billing address an invoice (and Stripe Tax)
+        # needs (https://docs.stripe.com/payments/checkout/receipts, https://docs.stripe.com/tax/checkout/tax-ids).
+        "invoice_creation": {
+            "enabled": True,
+            "invoice_data": {"metadata": metadata, "custom_fields": [{"name": "Order", "value": reference}]},
+        },
+        "tax_id_collection": {"enabled": True},
+        "billing_address_collection": "required",
+        "success_url": request.success_url,
+        "cancel_url": request.cancel_url,
+        "expires_at": int(request.expires_at.timestamp()),
+    }
+    if terms.automatic_tax:  # https://docs.stripe.com/tax/checkout
+        params["automatic_tax"] = {"enabled": True}
+    if terms.recovery:  # https://docs.stripe.com/payments/checkout/abandoned-carts
+        params["consent_collection"] = {"promotions": "auto"}
+        params["after_expiration"] = {"recovery": {"enabled": True}}
+    return params
+
+
 class StripeGateway:
     """Stripe Checkout through the official SDK (https://docs.stripe.com/api/checkout/sessions/create)."""
 
@@ -140,39 +205,13 @@ class StripeGateway:
             max_network_retries=2,
         )
         self._recent: dict[str, tuple[float, asyncio.Future[CheckoutState | None]]] = {}
+        self._terms = CheckoutTerms.from_settings(settings)
 
     async def create_checkout(self, request: CheckoutRequest) -> CheckoutSession:
-        metadata = {"quiz_session_id": str(request.session_id), "tier": request.tier.id}
-        params: SessionCreateParams = {
-            "mode": "payment",
-            "client_reference_id": str(request.session_id),
-            "customer_email": request.email,
-            "line_items": [
-                {
-                    "quantity": 1,
-                    "price_data": {
-                        "currency": request.tier.currency,
-                        "unit_amount": request.tier.amount,
-                        "product_data": {"name": request.tier.name},
-                    },
-                }
-            ],
-            "metadata": metadata,
-            # Checkout Session metadata is not copied to the payment intent: set it there too.
-            "payment_intent_data": {"metadata": metadata},
-            # Buyers are businesses: an invoice they can expense (Stripe's, for a one-time payment), their VAT
-            # id on it, and the billing address an invoice needs (https://docs.stripe.com/payments/checkout/receipts).
-            "invoice_creation": {"enabled": True, "invoice_data": {"metadata": metadata}},
-            "tax_id_collection": {"enabled": True},
-            "billing_address_collection": "required",
-            "success_url": request.success_url,
-            "cancel_url": request.cancel_url,
-            "expires_at": int(request.expires_at.timestamp()),
-        }
+        params = checkout_params(request, self._terms)
+        key = checkout_idempotency_key(params, request.previous_checkout)
         try:
-            session = await self._client.v1.checkout.sessions.create_async(
-                params, {"idempotency_key": request.idempotency_key}
-            )
+            session = await self._client.v1.checkout.sessions.create_async(params, {"idempotency_key": key})
         except stripe.StripeError as e:
             log.error("Stripe refused to create a Checkout Session for %s: %r", request.session_id, e)
             raise UpstreamError(
@@ -235,7 +274,9 @@ class StripeGateway:
         invoice = session["invoice"]
         if invoice is None or isinstance(invoice, str):  # none made (or, unexpanded, only its id)
             return None
-        return Invoice(invoice["number"], invoice["hosted_invoice_url"], invoice["invoice_pdf"])
+        total, untaxed = invoice["total"], invoice["total_excluding_tax"]
+        tax = total - untaxed if isinstance(total, int) and isinstance(untaxed, int) else None
+        return Invoice(invoice["number"], invoice["hosted_invoice_url"], invoice["invoice_pdf"], total, tax)
 
     async def _retrieve(self, checkout_id: str) -> CheckoutState | None:
         try:

@@ -13,6 +13,7 @@ import hmac
 import ipaddress
 import json
 import os
+import re
 import secrets
 import tempfile
 from collections.abc import Callable, Mapping
@@ -27,6 +28,9 @@ DEFAULT_STRIPE_API_BASE = "https://api.stripe.com"
 DEFAULT_POSTMARK_API_BASE = "https://api.postmarkapp.com"
 DEFAULT_CHROMIUM_PATHS = ("/usr/lib/chromium/chromium", "/usr/bin/chromium")
 SECRET_KEY_FILE = "secret.key"  # in DATA_DIR, when SECRET_KEY is unset: made by `crb init` and `crb up`
+
+
+_EMAIL = re.compile(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+")
 
 
 class ConfigError(ValueError):
@@ -53,6 +57,36 @@ class Tier:
     currency: str
 
 
+@dataclass(frozen=True)
+class Seller:
+    """Who sells: on the imprint, in the privacy notice (the controller) and the terms, in every email's footer
+    and on the report's last page. Required with a live Stripe key (`SELLER_*`, `SUPPORT_EMAIL`)."""
+
+    legal_name: str | None = None  # the business's registered name; unset, the product's name stands in
+    address: str | None = None  # as printed; a newline (or a literal \n, as a .env line holds it) ends a line
+    vat_id: str | None = None
+    support_email: str | None = None
+
+    @property
+    def missing(self) -> tuple[str, ...]:
+        """The variables a business that sells for real must set, of those still unset."""
+        unset = {
+            "SELLER_NAME": self.legal_name is None,
+            "SELLER_ADDRESS": self.address is None,
+            "SELLER_VAT_ID": self.vat_id is None,
+            "SUPPORT_EMAIL": self.support_email is None,
+        }
+        return tuple(name for name, is_unset in unset.items() if is_unset)
+
+    @property
+    def name(self) -> str:
+        return self.legal_name or "CRB Analyser"
+
+    @property
+    def address_lines(self) -> tuple[str, ...]:
+        return tuple(line.strip() for line in (self.address or "").replace("\\n", "\n").splitlines() if line.strip())
+
+
 DEFAULT_TIERS = (
     Tier("report", "CRB Report", 14700, "eur"),
     Tier("report_call", "CRB Report + Strategy Call", 49700, "eur"),
@@ -69,6 +103,11 @@ class SiteSettings:
     tiers: tuple[Tier, ...] = DEFAULT_TIERS
     checkout_expiry_minutes: int = 60
     call_booking_url: str | None = None
+    seller: Seller = Seller()
+    # How prices are stated: Stripe Tax works the VAT out at checkout from the buyer's address (automatic), else
+    # the amounts are VAT-inclusive or exclusive as configured; either way every page and email says which.
+    stripe_automatic_tax: bool = False
+    prices_include_vat: bool = True
     chromium_path: str | None = None  # for the sample report's previews and `crb report`, printing in-process
     renderer_job_timeout_s: float = 30.0  # the deadline of an in-process print, as in the renderer service
 
@@ -145,6 +184,12 @@ class Settings:
     tiers: tuple[Tier, ...] = DEFAULT_TIERS
     queue_name: str = "arq:queue"
     call_booking_url: str | None = None  # where buyers of the edition with a strategy call book it
+    seller: Seller = Seller()
+    stripe_automatic_tax: bool = False
+    prices_include_vat: bool = True
+    operator_email: str | None = None  # disputes and other alerts for whoever runs the business
+    # Abandoned checkouts: ask for promotional consent, and email one recovery link to those who gave it.
+    checkout_recovery: bool = False
     # The edge's rate limits (crb.ratelimits): overrides of the defaults by name; None turns them all off.
     rate_limits: Mapping[str, str] | None = field(default_factory=dict)
     # Proxies whose X-Forwarded-For the edge believes, to find the client's address (a CDN, a load balancer).
@@ -189,6 +234,12 @@ class Settings:
                 "SECRET_KEY is not set but a live STRIPE_SECRET_KEY is: set it to the same long random value "
                 "(e.g. `openssl rand -hex 32`) for the edge, the worker and the renderer"
             )
+        site = _site(env)
+        if stripe_key and "_live_" in stripe_key.value and site.seller.missing:
+            raise ConfigError(
+                f"{_listed(site.seller.missing)} not set but a live STRIPE_SECRET_KEY is: a business buyer's "
+                "invoice, the imprint and every email name the seller; set them (SELLER_ADDRESS may hold newlines)"
+            )
         secret_key = _secret_key(env, data_dir)
         if not stripe_key and not webhook_secrets:
             webhook_secrets = (Secret("whsec_offline_" + _derive(secret_key, "stripe-offline-webhook")),)
@@ -198,7 +249,7 @@ class Settings:
             raise ConfigError("SUPABASE_SERVICE_KEY is not set but SUPABASE_URL is: set the service-role key")
         renderer = _renderer(env, secret_key)
         # The renderer's and the site's fields, as their views read them: same names, same values.
-        views = _values(_site(env)) | _values(renderer)
+        views = _values(site) | _values(renderer)
         edge_port = env.port("EDGE_PORT", 8080)
         public = env.url("PUBLIC_BASE_URL") or f"http://127.0.0.1:{edge_port}"
         return cls(
@@ -223,6 +274,8 @@ class Settings:
             edge_port=edge_port,
             rate_limits=env.rate_limits("RATE_LIMITS"),
             trusted_proxies=env.networks("TRUSTED_PROXIES"),
+            operator_email=env.email("OPERATOR_EMAIL") or site.seller.support_email,
+            checkout_recovery=env.flag("CHECKOUT_RECOVERY", False),
             **views,
         )
 
@@ -232,6 +285,14 @@ def _site(env: _Env) -> SiteSettings:
         tiers=env.tiers("TIERS") or DEFAULT_TIERS,
         checkout_expiry_minutes=env.int_range("CHECKOUT_EXPIRY_MINUTES", 60, 30, 24 * 60),
         call_booking_url=env.url("CALL_BOOKING_URL"),
+        seller=Seller(
+            legal_name=env.text("SELLER_NAME"),
+            address=env.text("SELLER_ADDRESS"),
+            vat_id=env.text("SELLER_VAT_ID"),
+            support_email=env.email("SUPPORT_EMAIL"),
+        ),
+        stripe_automatic_tax=env.flag("STRIPE_AUTOMATIC_TAX", False),
+        prices_include_vat=env.flag("PRICES_INCLUDE_VAT", True),
         chromium_path=_chromium(env),
         renderer_job_timeout_s=_job_timeout(env),
     )
@@ -255,6 +316,10 @@ def _renderer(env: _Env, secret_key: Secret | None) -> RendererSettings:
         renderer_recycle_pages_after=env.int_range("RENDERER_RECYCLE_PAGES_AFTER", 50, 1, 1_000_000),
         renderer_restart_after_jobs=env.int_range("RENDERER_RESTART_AFTER_JOBS", 500, 1, 1_000_000),
     )
+
+
+def _listed(names: tuple[str, ...]) -> str:
+    return names[0] + " is" if len(names) == 1 else ", ".join(names[:-1]) + f" and {names[-1]} are"
 
 
 def _data_dir(env: _Env) -> Path:
@@ -327,6 +392,20 @@ class _Env:
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise ConfigError(f"{name}={value!r} is not an http(s) URL: set it like https://example.com")
         return value.rstrip("/")
+
+    def flag(self, name: str, default: bool) -> bool:
+        value = self.text(name)
+        if value is None:
+            return default
+        if value.lower() not in ("true", "false", "1", "0", "yes", "no"):
+            raise ConfigError(f"{name}={value!r} is not a flag: set it to true or false")
+        return value.lower() in ("true", "1", "yes")
+
+    def email(self, name: str) -> str | None:
+        value = self.text(name)
+        if value is not None and not _EMAIL.fullmatch(value):
+            raise ConfigError(f"{name}={value!r} is not an email address: set it like support@example.com")
+        return value
 
     def port(self, name: str, default: int) -> int:
         return self.int_range(name, default, 1, 65535)

@@ -10,7 +10,7 @@ from aiohttp import web
 
 from crb import fulfilment, lifecycle, sessions
 from crb.errors import Conflict, Unprocessable
-from crb.payments import CheckoutRequest, checkout_expiry, checkout_idempotency_key
+from crb.payments import CheckoutRequest, checkout_expiry
 from crb.ratelimits import RateLimited
 from edge import ratelimit
 from edge.auth import authorised
@@ -51,8 +51,6 @@ async def start_checkout(request: web.Request) -> web.Response:
         return web.json_response(body | {"email": session.email, "tier": session.tier})
     await close_previous(request, session)
     expires_at = checkout_expiry(now, settings.checkout_expiry_minutes)
-    # Two clicks at once (same session, tier, email, earlier checkout and expiry) make one Stripe session.
-    key = checkout_idempotency_key(sid, tier.id, email, session.stripe_checkout_session_id, expires_at)
     checkout = await request.app[GATEWAY].create_checkout(
         CheckoutRequest(
             session_id=sid,
@@ -61,7 +59,8 @@ async def start_checkout(request: web.Request) -> web.Response:
             success_url=f"{settings.site_url}/success.html?session_id={sid}&checkout={{CHECKOUT_SESSION_ID}}",
             cancel_url=f"{settings.site_url}/quiz.html?session_id={sid}&checkout=cancelled",
             expires_at=expires_at,
-            idempotency_key=key,
+            # Two clicks at once (the same request, after the same earlier checkout) make one Stripe session.
+            previous_checkout=session.stripe_checkout_session_id,
         )
     )
     async with request.app[POOL].acquire() as conn:

@@ -7,7 +7,6 @@ import dataclasses
 import datetime as dt
 import json
 import uuid
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,10 +16,15 @@ import stripe
 from aiohttp import ClientResponse
 from stripe.params.checkout import SessionCreateParams
 
-from crb.errors import UpstreamError
 from crb.fulfilment import PaidCheckout
-from crb.payments import CheckoutRequest, checkout_expiry, gateway_for
-from crb.settings import ConfigError, Settings
+from crb.payments import (
+    CheckoutRequest,
+    CheckoutTerms,
+    checkout_expiry,
+    checkout_params,
+    order_reference,
+)
+from crb.settings import DEFAULT_TIERS, ConfigError, Settings
 from edge.keys import PAYMENTS
 from tests.fakes.stripe_server import FakeStripe, event, fixture, signed, unknown_parameters
 from tests.journey import Client, EdgeClient, auth, checkout, completed_session
@@ -97,6 +101,7 @@ async def test_checkout_session_belongs_to_the_quiz_session(
         "currency": "eur",
         "unit_amount": "14700",
         "product_data": {"name": "CRB Report"},
+        "tax_behavior": "inclusive",  # PRICES_INCLUDE_VAT's default: the price as the site states it
     }
     assert params["metadata"] == params["payment_intent_data"]["metadata"] == {"quiz_session_id": sid, "tier": "report"}
     assert "amount" not in str(fake_stripe.requests[0]["params"].get("metadata"))
@@ -469,9 +474,31 @@ def test_a_stripe_key_without_a_webhook_secret_refuses_to_start(tmp_path: Path) 
         Settings.from_env({"DATA_DIR": str(tmp_path), "STRIPE_SECRET_KEY": "sk_test_x"})
 
 
+SELLER = {
+    "SELLER_NAME": "Beispiel Beratung GmbH",
+    "SELLER_ADDRESS": "Hauptstraße 1\\n10115 Berlin\\nGermany",
+    "SELLER_VAT_ID": "DE123456789",
+    "SUPPORT_EMAIL": "support@beispiel.de",
+}
+
+
+def test_a_live_key_needs_the_sellers_identity(tmp_path: Path) -> None:
+    """A live shop sells for real: its invoices, imprint and emails must name who sells."""
+    live = {"DATA_DIR": str(tmp_path), "SECRET_KEY": "k" * 32, "STRIPE_SECRET_KEY": "sk_live_x"}
+    live["STRIPE_WEBHOOK_SECRET"] = "whsec_x"
+    with pytest.raises(ConfigError, match="SELLER_NAME, SELLER_ADDRESS, SELLER_VAT_ID and SUPPORT_EMAIL are not set"):
+        Settings.from_env(live)
+    with pytest.raises(ConfigError, match=r"^SELLER_VAT_ID is not set"):
+        Settings.from_env(live | {k: v for k, v in SELLER.items() if k != "SELLER_VAT_ID"})
+    seller = Settings.from_env(live | SELLER).seller
+    assert seller.name == "Beispiel Beratung GmbH"
+    assert seller.address_lines == ("Hauptstraße 1", "10115 Berlin", "Germany")
+    assert Settings.from_env({**live, "STRIPE_SECRET_KEY": "sk_test_x"}).seller.missing  # test mode: not required
+
+
 def test_a_live_key_needs_a_shared_secret_key(tmp_path: Path) -> None:
     """Live services run on several machines: a key file per machine would break every signed link."""
-    live = {"DATA_DIR": str(tmp_path), "STRIPE_SECRET_KEY": "sk_live_x", "STRIPE_WEBHOOK_SECRET": "whsec_x"}
+    live = {"DATA_DIR": str(tmp_path), "STRIPE_SECRET_KEY": "sk_live_x", "STRIPE_WEBHOOK_SECRET": "whsec_x", **SELLER}
     with pytest.raises(ConfigError, match="SECRET_KEY is not set"):
         Settings.from_env(live)
     assert Settings.from_env({**live, "SECRET_KEY": "k" * 32}).secret_key.value == "k" * 32
@@ -521,32 +548,30 @@ async def test_checkout_at_the_ends_of_the_expiry_range_is_what_stripe_accepts(
     assert expires_at % 60 == 0
 
 
-async def test_stripe_refuses_a_key_seen_with_other_parameters(
-    fake_stripe: FakeStripe, make_settings: Callable[..., Settings]
-) -> None:
-    """As Stripe does for 24 hours (the fake as strict): so the checkout's key covers its expiry too."""
-    settings = make_settings(
-        STRIPE_SECRET_KEY="sk_test_x", STRIPE_API_BASE=fake_stripe.base_url, STRIPE_WEBHOOK_SECRET=SECRET
-    )
-    gateway = gateway_for(settings)
+async def test_stripe_refuses_a_key_seen_with_other_parameters(fake_stripe: FakeStripe) -> None:
+    """As Stripe does for 24 hours (the fake as strict): so the checkout's key is made of all its parameters."""
+    http = stripe.AIOHTTPClient()
+    client = stripe.StripeClient("sk_test_x", base_addresses={"api": fake_stripe.base_url}, http_client=http)
     now = dt.datetime.now(dt.UTC)
     request = CheckoutRequest(
         session_id=uuid.uuid4(),
         email="a@example.com",
-        tier=settings.tiers[0],
+        tier=DEFAULT_TIERS[0],
         success_url="https://example.com/ok?c={CHECKOUT_SESSION_ID}",
         cancel_url="https://example.com/no",
         expires_at=checkout_expiry(now, 60),
-        idempotency_key="checkout-same",
     )
+    later = dataclasses.replace(request, expires_at=checkout_expiry(now + dt.timedelta(minutes=1), 60))
+    options: stripe.RequestOptions = {"idempotency_key": "checkout-same"}
+    create = client.v1.checkout.sessions.create_async
     try:
-        first = await gateway.create_checkout(request)
-        assert (await gateway.create_checkout(request)).id == first.id  # the same request again: the same answer
-        later = dataclasses.replace(request, expires_at=checkout_expiry(now + dt.timedelta(minutes=1), 60))
-        with pytest.raises(UpstreamError):
-            await gateway.create_checkout(later)
+        first = await create(checkout_params(request, CheckoutTerms()), options)
+        again = await create(checkout_params(request, CheckoutTerms()), options)
+        assert again["id"] == first["id"]  # the same request again: the same answer
+        with pytest.raises(stripe.IdempotencyError):
+            await create(checkout_params(later, CheckoutTerms()), options)
     finally:
-        await gateway.close()
+        await http.close_async()  # type: ignore[no-untyped-call]
 
 
 def test_the_fake_stripe_knows_the_parameters_stripe_python_declares() -> None:
@@ -575,7 +600,10 @@ async def test_checkout_asks_stripe_for_an_invoice_the_vat_id_and_the_billing_ad
     sent = fake_stripe.requests[-1]["params"]
     assert sent["invoice_creation"] == {
         "enabled": "true",
-        "invoice_data": {"metadata": {"quiz_session_id": sid, "tier": "report"}},
+        "invoice_data": {
+            "metadata": {"quiz_session_id": sid, "tier": "report"},
+            "custom_fields": [{"name": "Order", "value": order_reference(uuid.UUID(sid))}],
+        },
     }
     assert sent["tax_id_collection"] == {"enabled": "true"}
     assert sent["billing_address_collection"] == "required"
