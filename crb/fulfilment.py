@@ -19,6 +19,9 @@ log = logging.getLogger(__name__)
 # Outcomes of a payment we took but cannot deliver for: it is refunded in full (`lifecycle.PAY_BATCH` queues the job).
 UNDELIVERABLE = ("duplicate_payment", "paid_after_expiry")
 CHECKOUT_PROBLEMS = ("awaiting_payment", "expired", "async_payment_failed", "payment_failed")
+# A delayed payment (a bank debit) is news to the buyer, who has left Checkout: it is on its way, or it failed.
+# (A card declined on the Checkout page is not: the buyer sees it there and tries again.)
+TELLS_THE_BUYER = {"awaiting_payment": "payment_pending", "async_payment_failed": "payment_failed"}
 
 
 @dataclass(frozen=True)
@@ -219,15 +222,18 @@ async def record_checkout_problem(
     after the customer started another) says nothing about the checkout now open.
     """
     assert problem in CHECKOUT_PROBLEMS
-    result = await conn.execute(
+    recorded = await conn.fetchval(
         "update quiz_sessions set last_checkout_event = $2, last_checkout_event_at = now(), updated_at = now()"
-        " where id = $1 and status = any($3::text[]) and ($4::text is null or stripe_checkout_session_id = $4)",
+        " where id = $1 and status = any($3::text[]) and ($4::text is null or stripe_checkout_session_id = $4)"
+        " returning email is not null",
         session_id,
         problem,
         list(lifecycle.OPEN_FOR_CHECKOUT),
         checkout_id,
     )
-    return bool(result == "UPDATE 1")
+    if recorded and problem in TELLS_THE_BUYER:  # a delayed payment: said at once, and said if it fails
+        await outbox.add(conn, email_job(session_id, TELLS_THE_BUYER[problem]))
+    return recorded is not None
 
 
 async def record_refund(conn: Connection, refund: Refund) -> str:

@@ -48,6 +48,10 @@ class QuizSession:
     paid_at: dt.datetime | None
     unsubscribed_at: dt.datetime | None
     erased_at: dt.datetime | None
+    # Stripe's invoice for the payment, once the payment confirmation found it (crb.orders).
+    invoice_number: str | None
+    invoice_url: str | None
+    invoice_pdf_url: str | None
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> QuizSession:

@@ -9,7 +9,7 @@ from typing import Any
 
 from aiohttp import web
 
-from crb import analysis, downloads, fulfilment, lifecycle, links, sessions
+from crb import analysis, downloads, fulfilment, lifecycle, links, orders, sessions
 from crb.errors import Conflict, ServiceUnavailable, Unprocessable, UpstreamError
 from crb.quiz import Quiz, load_quiz, validate_answers
 from crb.quiz import confirmation as confirming
@@ -56,6 +56,7 @@ async def get_session(request: web.Request) -> web.Response:
             "tier": session.tier,
             "report": report,
             "checkout": {"last_event": session.last_checkout_event},
+            "order": orders.order_view(request.app[SETTINGS], session),
         }
     )
 

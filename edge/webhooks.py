@@ -61,7 +61,7 @@ async def stripe_webhook(request: web.Request) -> web.Response:
     return web.json_response({"received": True, "outcome": outcome})
 
 
-QUEUES_JOBS = ("fulfilled", "refunded", *UNDELIVERABLE)
+QUEUES_JOBS = ("fulfilled", "refunded", "awaiting_payment", "async_payment_failed", *UNDELIVERABLE)
 # Paid checkout events share statements: up to four in flight, of at most 25 payments each. On two cores
 # this took the webhook benchmark from 0.19 of a bare handler's rate (a transaction per event) to about
 # 0.4; one lane of 50 gave about 0.3 (see the README's Benchmarks).

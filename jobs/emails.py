@@ -9,12 +9,13 @@ from typing import Any
 from arq import Retry
 from pydantic import ValidationError
 
-from crb import analysis, emails, links, sessions
+from crb import analysis, emails, links, orders, sessions
 from crb.assessment.assumptions import CALL_MINUTES
 from crb.downloads import report_file_name
 from crb.errors import UpstreamError
 from crb.mail import Attachment, Email, TransientMailError
-from crb.payments import Invoice
+from crb.payments import Invoice, order_reference
+from crb.pricing import VatTreatment, money
 from crb.quiz import InvalidAnswers, load_quiz, validate_answers
 from crb.report import Teaser
 from crb.sessions import QuizSession
@@ -28,11 +29,12 @@ log = logging.getLogger(__name__)
 NEEDS_ENTITLEMENT = ("report_ready", "follow_up")
 
 
-def money(amount: int | None, currency: str | None) -> str:
-    if amount is None:
-        return ""
-    symbol = {"eur": "€", "usd": "$", "gbp": "£"}.get((currency or "").lower(), (currency or "").upper() + " ")
-    return f"{symbol}{amount / 100:,.2f}"
+# The refund policy in one line (the site's terms say it in full): on the emails of an order that stands.
+REFUND_POLICY = (
+    "Refunds: if the report is not useful to you, reply within 14 days of your purchase for a full refund, "
+    "no questions asked."
+)
+NO_REFUND_LINE = ("refund_confirmation", "payment_failed")
 
 
 @resilient("email")
@@ -69,13 +71,19 @@ async def compose(d: Deps, session: QuizSession, kind: str) -> Email:
     if session.email is None:
         raise ValueError(f"session {session.id} has no email address to send {kind} to")
     tier = d.settings.tier(session.tier or "")
+    vat = VatTreatment.of(d.settings.site)
     context: dict[str, Any] = {
         # One line: it goes into the subject and the attachment's name, where a line break is not allowed.
         "company_name": " ".join((session.company_name or "").split()) or "your company",
-        "amount": money(session.amount_total, session.currency),
+        "amount_stated": vat.stated(session.amount_total, session.currency),
         "refund_amount": money(session.refund_amount, session.currency),
         "tier_name": tier.name if tier else "CRB Report",
         "site_url": d.settings.site_url,
+        "results_url": f"{d.settings.site_url}/results.html",
+        # Every email's footer: the order, the seller, where to ask, and the refund policy where it applies.
+        "order_reference": order_reference(session.id),
+        "seller": d.settings.seller,
+        "refund_policy": None if kind in NO_REFUND_LINE else REFUND_POLICY,
         # The edition's strategy call (None for an edition without one), and where any call is booked.
         "call_minutes": CALL_MINUTES.get(session.tier or ""),
         "booking_url": d.settings.call_booking_url,
@@ -89,7 +97,11 @@ async def compose(d: Deps, session: QuizSession, kind: str) -> Email:
     if kind == "follow_up":
         context["unsubscribe_url"] = links.unsubscribe_url(d.settings, session.id)
     if kind == "payment_confirmation":
-        context["invoice"] = await _invoice(d, session)
+        invoice = context["invoice"] = await _invoice(d, session)
+        if invoice is not None:
+            context["amount_stated"] = vat.stated(invoice.total or session.amount_total, session.currency, invoice.tax)
+            async with d.pool.acquire() as conn:  # the success page links it too
+                await orders.record_invoice(conn, session.id, invoice)
     return emails.compose(kind, session.email, session.id, context, attachments)
 
 
@@ -122,6 +134,7 @@ async def _report_context(d: Deps, session: QuizSession) -> dict[str, Any]:
         "band": teaser.band,
         "top_findings": top[:3],
         "top_opportunity": top[0] if top else "",
+        "verdict": f"{teaser.verdict.label}. {teaser.verdict.summary}",
         "report_path": report["storage_path"],
         "report_size": report["size_bytes"] or 0,
     }

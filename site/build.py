@@ -35,6 +35,7 @@ from sample_report import SAMPLE_ANSWERS, SampleReport, make_sample  # noqa: E40
 
 from crb import lifecycle, schedule  # noqa: E402
 from crb.assessment.assumptions import CALL_MINUTES  # noqa: E402
+from crb.pricing import VatTreatment, money  # noqa: E402
 from crb.quiz import Quiz, load_quiz  # noqa: E402
 from crb.settings import SiteSettings, Tier  # noqa: E402
 
@@ -47,11 +48,11 @@ PAGES = (
     "unsubscribe.html",
     "privacy.html",
     "terms.html",
+    "imprint.html",
     "404.html",
 )
 ASSETS = ("site.css", "app.js")
 QUIZ_PAGE_BUDGET = 60 * 1024  # bytes, HTML + CSS + JS, uncompressed
-CURRENCY_SYMBOLS = {"eur": "€", "usd": "$", "gbp": "£"}
 FINDINGS_PER_TIER_FALLBACK = {"report": 10, "report_call": 15}
 
 
@@ -181,11 +182,15 @@ def _context(
     settings: SiteSettings, quiz: Quiz, api_base: str, assets: dict[str, str], sample: SampleReport | None
 ) -> dict[str, Any]:
     questions = [q for s in quiz.sections for q in s.questions]
+    vat = VatTreatment.of(settings)
     return {
         "quiz": quiz,
         "question_count": len(questions),
         "minutes": max(3, round(len(questions) * 0.25)),
-        "tiers": [tier_view(t) for t in settings.tiers],
+        "tiers": [tier_view(t, vat) for t in settings.tiers],
+        "vat": vat,
+        "seller": settings.seller,
+        "call_booking_url": settings.call_booking_url,
         "api_base": api_base,
         "paid_states": " ".join(lifecycle.PAID),  # the script's copy, from the one definition
         "connect_src": " ".join(filter(None, ["'self'", _origin(api_base)])),
@@ -202,12 +207,12 @@ def _context(
     }
 
 
-def tier_view(tier: Tier) -> dict[str, Any]:
-    symbol = CURRENCY_SYMBOLS.get(tier.currency)
-    whole = tier.amount / 100
-    number = f"{whole:,.0f}" if tier.amount % 100 == 0 else f"{whole:,.2f}"
-    price = f"{symbol}{number}" if symbol else f"{number} {tier.currency.upper()}"
-    view = {"id": tier.id, "name": tier.name, "price": price, "findings": _findings_for(tier.id)}
+DEFAULT_VAT = VatTreatment.of(SiteSettings())
+
+
+def tier_view(tier: Tier, vat: VatTreatment = DEFAULT_VAT) -> dict[str, Any]:
+    price = money(tier.amount, tier.currency, whole=True)
+    view = {"id": tier.id, "name": tier.name, "price": price, "vat": vat.label, "findings": _findings_for(tier.id)}
     return view | {"call_minutes": CALL_MINUTES.get(tier.id)}  # the edition's strategy call, if it has one
 
 

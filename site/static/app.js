@@ -666,6 +666,21 @@
     $("#actions").hidden = !view.download && !view.back;
   }
 
+  /* The order's reference, amount with its VAT, invoice and strategy call, once the checkout has begun. */
+  function showDetails(order) {
+    if (!order) return;
+    $("#order").hidden = false;
+    $("#order-ref").textContent = order.reference;
+    $("#order-amount").textContent = order.amount;
+    const link = (id, url) => {
+      $(`#${id}`).hidden = !url;
+      if (url) $(`#${id} a`).setAttribute("href", url);
+    };
+    link("order-invoice", order.invoice?.url);
+    link("order-book", order.call?.booking_url);
+    $("#order-call").hidden = !order.call || !!order.call.booking_url;
+  }
+
   async function successPage() {
     const here = store.get();
     const wanted = params.get("session_id");
@@ -677,7 +692,9 @@
     for (;;) {
       let view;
       try {
-        view = describe(await api("GET", sessionPath()));
+        const state = await api("GET", sessionPath());
+        view = describe(state);
+        showDetails(state.order);
       } catch (e) {
         if (lost(e)) return showOrder(describe({ status: "gone" }));
         view = { view: "unreachable", step: 0 };

@@ -247,13 +247,13 @@ async def test_pay_later_waits_for_the_async_result(
     sid, _, cs = await started(client)
     unpaid = fake_stripe.complete(cs, payment_status="unpaid")
     assert await deliver(client, event("checkout.session.completed", unpaid)) == "awaiting_payment"
-    assert await jobs(db, sid) == []
+    assert await jobs(db, sid) == ["send_email:payment_pending"]  # the buyer hears at once that it is on its way
     paid = fake_stripe.complete(cs)
     assert await deliver(client, event("checkout.session.async_payment_succeeded", paid)) == "fulfilled"
     # A failure reported after the success changes nothing.
     assert await deliver(client, event("checkout.session.async_payment_failed", unpaid)) == "ignored_after_payment"
     assert (await row(db, sid))["status"] == "paid"
-    assert await jobs(db, sid) == FULFILLED
+    assert await jobs(db, sid) == ["send_email:payment_pending", *FULFILLED]
 
 
 async def test_async_failure_and_payment_failure_let_the_customer_try_again(
@@ -270,7 +270,8 @@ async def test_async_failure_and_payment_failure_let_the_customer_try_again(
     assert await deliver(client, event("payment_intent.payment_failed", intent)) == "payment_failed"
     session = await row(db, sid)
     assert (session["status"], session["last_checkout_event"]) == ("checkout", "payment_failed")
-    assert await jobs(db, sid) == []
+    # The delayed payment's failure is news to a buyer who left Checkout; a card declined there is not.
+    assert await jobs(db, sid) == ["send_email:payment_failed"]
 
 
 async def test_expired_after_completed_never_touches_a_paid_session(
