@@ -49,7 +49,7 @@ Check = Callable[[Settings], Awaitable[Finding]]
 
 async def run_checks(settings: Settings) -> list[Finding]:
     """Every check, each with its own timeout; one failing never hides another."""
-    checks: list[Check] = [postgres, redis, renderer, stripe_account, postmark, supabase, strategy_call]
+    checks: list[Check] = [postgres, redis, renderer, stripe_account, postmark, supabase, strategy_call, seller]
     return list(await asyncio.gather(*(_guarded(c, settings) for c in checks)))
 
 
@@ -78,6 +78,18 @@ async def strategy_call(settings: Settings) -> Finding:
         f"{', '.join(with_call)} includes a strategy call but CALL_BOOKING_URL is unset: set it to the booking"
         " page (a Cal.com or Calendly link) its buyers are sent to",
     )
+
+
+async def seller(settings: Settings) -> Finding:
+    """Who sells, as invoices, the imprint and every email name them; and who hears of disputes."""
+    missing = settings.seller.missing
+    if settings.stripe_secret_key is None or (not missing and settings.operator_email):
+        unset = f" ({', '.join(missing)} unset: set them before selling)" if missing else ""
+        return Finding("seller", True, f"{settings.seller.name}{unset}")
+    problems = [f"{', '.join(missing)} unset (required with a live key)"] if missing else []
+    if settings.operator_email is None:
+        problems.append("OPERATOR_EMAIL (or SUPPORT_EMAIL) unset: dispute alerts would reach nobody")
+    return Finding("seller", False, "; ".join(problems))
 
 
 async def postgres(settings: Settings) -> Finding:
@@ -146,7 +158,19 @@ async def stripe_account(settings: Settings) -> Finding:
         return Finding("stripe", False, f"the webhook endpoint for {url} is {endpoint.status}: enable it")
     if missing:
         return Finding("stripe", False, f"the webhook endpoint for {url} lacks events: {', '.join(missing)}")
-    return Finding("stripe", True, f"key valid; webhook endpoint {url} has every needed event")
+    # Events come in the endpoint's API version (or the account's default, when it has none): the shape this SDK
+    # reads is its own version's (https://docs.stripe.com/webhooks/versioning).
+    if endpoint.api_version != stripe.api_version:
+        has = f"API version {endpoint.api_version}" if endpoint.api_version else "the account's default API version"
+        return Finding(
+            "stripe",
+            False,
+            f"the webhook endpoint for {url} sends events in {has}, this SDK reads {stripe.api_version}: make an "
+            f"endpoint with api_version={stripe.api_version} (see README) and use its signing secret",
+        )
+    return Finding(
+        "stripe", True, f"key valid; webhook endpoint {url} has every needed event, API {stripe.api_version}"
+    )
 
 
 async def postmark(settings: Settings) -> Finding:
