@@ -12,8 +12,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from crb import analysis
 from crb.quiz import InvalidAnswers, load_quiz, validate_answers
+from crb.rendering import report_for
 from crb.report import ReportData, report_json_schema
 from crb.settings import ConfigError, Settings, SiteSettings, init_secret_key
 
@@ -75,12 +75,7 @@ def _report_data(settings: SiteSettings, args: argparse.Namespace) -> ReportData
     tier = settings.tier(args.tier)
     if tier is None:
         raise ValueError(f"unknown tier {args.tier!r}; choose one of {[t.id for t in settings.tiers]}")
-    answers = validate_answers(load_quiz(), raw, complete=True)
-    report = analysis.analyse(
-        answers, tier=tier.id, tier_name=tier.name, today=dt.date.today(), call_booking_url=settings.call_booking_url
-    )
-    analysis.check(report)
-    return report
+    return report_for(validate_answers(load_quiz(), raw, complete=True), tier, dt.date.today(), settings)
 
 
 def _analyse(args: argparse.Namespace) -> int:

@@ -319,6 +319,15 @@ class OwnWords(_Frozen):
     summary: str
 
 
+class SellerIdentity(_Frozen):
+    """Who sells the report, on its last page (the seller's settings; none in the stored examples)."""
+
+    name: str = Field(min_length=1, max_length=200)
+    address_lines: tuple[str, ...] = Field(default=(), max_length=8)
+    vat_id: str | None = Field(default=None, max_length=40)
+    support_email: str | None = Field(default=None, max_length=254)
+
+
 class StrategyCall(_Frozen):
     """The call that comes with the higher edition: what it covers and how to book it."""
 
@@ -368,6 +377,7 @@ class ReportData(_Frozen):
     methodology: Methodology
     own_words: OwnWords | None = None
     strategy_call: StrategyCall | None = None
+    seller: SellerIdentity | None = None
 
 
 def report_json_schema() -> dict[str, Any]:
