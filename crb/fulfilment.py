@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import asyncpg
 
-from crb import lifecycle, outbox, sessions
+from crb import lifecycle, logs, outbox, sessions
 from crb.db import Connection, Pool
 from crb.errors import Conflict
 from crb.payments import PaymentGateway
@@ -31,6 +32,8 @@ class PaidCheckout:
     payment_intent_id: str | None
     amount_total: int
     currency: str
+    # The request that brought the payment: its jobs carry it, though they are queued in a batch of others'.
+    request_id: str | None = field(default_factory=logs.REQUEST_ID.get, compare=False)
 
 
 @dataclass(frozen=True)
@@ -93,17 +96,21 @@ def _fulfil_args(batch: Sequence[Payment]) -> tuple[list[list[object]], list[lis
         for column, value in zip(columns, row, strict=True):
             column.append(value)
         job_rows += [  # queued if the session ends in this status
-            (paid.session_id, "paid", email_job(paid.session_id, "payment_confirmation")),
-            (paid.session_id, "paid", report_job(report_id)),
-            (paid.session_id, "refunded", email_job(paid.session_id, "refund_confirmation")),
+            (paid.session_id, status, dataclasses.replace(job, request_id=paid.request_id))
+            for status, job in (
+                ("paid", email_job(paid.session_id, "payment_confirmation")),
+                ("paid", report_job(report_id)),
+                ("refunded", email_job(paid.session_id, "refund_confirmation")),
+            )
         ]
-    job_ids, functions, args = outbox.columns(tuple(job for _, _, job in job_rows))
+    job_ids, functions, args, request_ids = outbox.columns(tuple(job for _, _, job in job_rows))
     jobs: list[list[object]] = [
         [session_id for session_id, _, _ in job_rows],
         [status for _, status, _ in job_rows],
         list(job_ids),
         list(functions),
         list(args),
+        list(request_ids),
     ]
     return columns, jobs
 

@@ -209,10 +209,10 @@ with batch as (
     insert into reports (id, session_id, version, status)
     select report_id, id, 1, 'pending' from paid where status = 'paid'
 ), jobs as (
-    insert into job_outbox (job_id, function, args)
-    select j.job_id, j.function, j.args::jsonb
-    from unnest($13::uuid[], $14::text[], $15::text[], $16::text[], $17::text[])
-        as j(session_id, when_status, job_id, function, args)
+    insert into job_outbox (job_id, function, args, request_id)
+    select j.job_id, j.function, j.args::jsonb, j.request_id
+    from unnest($13::uuid[], $14::text[], $15::text[], $16::text[], $17::text[], $18::text[])
+        as j(session_id, when_status, job_id, function, args, request_id)
     join paid p on p.id = j.session_id and p.status = j.when_status
     on conflict (job_id) do nothing
 ), outcome as (
@@ -243,7 +243,7 @@ select coalesce(o.outcome, 'duplicate') as outcome from batch b left join outcom
 
 
 async def pay_batch(conn: Connection, payments: list[list[object]], jobs: list[list[object]]) -> list[str]:
-    """Run `PAY_BATCH`: `payments` are its eleven columns ($1-$11), `jobs` its five job columns ($13-$17); the
+    """Run `PAY_BATCH`: `payments` are its eleven columns ($1-$11), `jobs` its six job columns ($13-$18); the
     outcome of each payment, in order."""
     rows = await conn.fetch(PAY_BATCH, *payments, _from("pay"), *jobs)
     return [str(r["outcome"]) for r in rows]

@@ -6,7 +6,7 @@ import asyncio
 import datetime as dt
 import json
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Final
 
 from arq.connections import ArqRedis
@@ -14,6 +14,7 @@ from arq.constants import job_key_prefix, result_key_prefix
 from arq.jobs import serialize_job
 from arq.utils import timestamp_ms
 
+from crb import logs
 from crb.db import Connection, Pool
 
 log = logging.getLogger(__name__)
@@ -26,21 +27,34 @@ class Job:
     function: str
     job_id: str
     args: tuple[Any, ...]
+    # The request that decided the job (crb.logs), so that the worker's lines and its renderer calls carry it.
+    request_id: str | None = field(default_factory=logs.REQUEST_ID.get, compare=False)
 
 
-def columns(jobs: tuple[Job, ...]) -> tuple[list[str], list[str], list[str]]:
-    """Jobs as the three arrays that `unnest($1::text[], $2::text[], $3::text[])` turns back into rows."""
-    return [j.job_id for j in jobs], [j.function for j in jobs], [json.dumps(list(j.args)) for j in jobs]
+def columns(jobs: tuple[Job, ...]) -> tuple[list[str], list[str], list[str], list[str | None]]:
+    """Jobs as the four arrays `unnest($1::text[], $2::text[], $3::text[], $4::text[])` turns back into rows."""
+    return (
+        [j.job_id for j in jobs],
+        [j.function for j in jobs],
+        [json.dumps(list(j.args)) for j in jobs],
+        [j.request_id for j in jobs],
+    )
 
 
 async def add(conn: Connection, *jobs: Job) -> None:
     """Record jobs in the caller's transaction, in one statement; the same job id twice is one job."""
     await conn.execute(
-        "insert into job_outbox (job_id, function, args) select job_id, function, args::jsonb"
-        " from unnest($1::text[], $2::text[], $3::text[]) as j(job_id, function, args)"
+        "insert into job_outbox (job_id, function, args, request_id) select job_id, function, args::jsonb, request_id"
+        " from unnest($1::text[], $2::text[], $3::text[], $4::text[]) as j(job_id, function, args, request_id)"
         " on conflict (job_id) do nothing",
         *columns(jobs),
     )
+
+
+async def request_of(pool: Pool, job_id: str) -> str | None:
+    """The id of the request that decided a job (None for a scheduled one, or one queued by hand)."""
+    value = await pool.fetchval("select request_id from job_outbox where job_id = $1", job_id)
+    return None if value is None else str(value)
 
 
 # arq's `enqueue_job` for a whole batch in one round trip instead of three per job, with its rules: a job

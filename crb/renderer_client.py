@@ -35,8 +35,9 @@ class RenderedPdf:
 
 
 def _request_id() -> dict[str, str]:
-    """The renderer's lines for this call carry the job's (or request's) id."""
-    rid = logs.JOB_ID.get() or logs.REQUEST_ID.get()
+    """The renderer's lines for this call carry the id of the request that decided the job (the edge's, so one id
+    follows a payment through all three services), else the job's own."""
+    rid = logs.REQUEST_ID.get() or logs.JOB_ID.get()
     return {"X-Request-Id": logs.request_id(rid)} if rid else {}
 
 

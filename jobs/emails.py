@@ -97,7 +97,8 @@ async def compose(d: Deps, session: QuizSession, kind: str) -> Email:
     if kind == "follow_up":
         context["unsubscribe_url"] = links.unsubscribe_url(d.settings, session.id)
     if kind == "payment_confirmation":
-        invoice = context["invoice"] = await _invoice(d, session)
+        invoice, context["invoice_missing"] = await _invoice(d, session)
+        context["invoice"] = invoice
         if invoice is not None:
             context["amount_stated"] = vat.stated(invoice.total or session.amount_total, session.currency, invoice.tax)
             async with d.pool.acquire() as conn:  # the success page links it too
@@ -105,16 +106,16 @@ async def compose(d: Deps, session: QuizSession, kind: str) -> Email:
     return emails.compose(kind, session.email, session.id, context, attachments)
 
 
-async def _invoice(d: Deps, session: QuizSession) -> Invoice | None:
-    """The invoice Stripe made for the payment, for its link; the provider away, the email goes without it (the
-    customer can ask, and Stripe emails receipts of its own where the account says so)."""
+async def _invoice(d: Deps, session: QuizSession) -> tuple[Invoice | None, bool]:
+    """The invoice Stripe made for the payment, for its link, and whether one may exist that could not be read:
+    the provider away, the email goes without the link and says how to get the invoice."""
     if session.stripe_checkout_session_id is None:
-        return None
+        return None, False
     try:
-        return await d.gateway.invoice(session.stripe_checkout_session_id)
+        return await d.gateway.invoice(session.stripe_checkout_session_id), False
     except UpstreamError as e:
         log.warning("payment confirmation for %s goes without its invoice link: %s", session.id, e)
-        return None
+        return None, True
 
 
 async def _report_context(d: Deps, session: QuizSession) -> dict[str, Any]:

@@ -14,7 +14,7 @@ import redis.exceptions
 from arq import Retry
 from arq.constants import in_progress_key_prefix
 
-from crb import db, logs
+from crb import db, logs, outbox
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +71,7 @@ def resilient(kind: Literal["report", "email", "refund"]) -> Callable[[Job], Job
         async def run(ctx: dict[str, Any], *args: Any) -> str:
             beating = asyncio.create_task(_heartbeat(ctx), name=f"heartbeat:{ctx.get('job_id')}")
             token = logs.JOB_ID.set(ctx.get("job_id"))  # every line of this job says which job it is
+            asked = logs.REQUEST_ID.set(await _request_of(ctx))  # and which request decided it
             try:
                 return await job(ctx, *args)
             except OUTAGE as e:
@@ -81,12 +82,25 @@ def resilient(kind: Literal["report", "email", "refund"]) -> Callable[[Job], Job
                 )
                 raise Retry(defer=policy.defer_s(job_try)) from e
             finally:
+                logs.REQUEST_ID.reset(asked)
                 logs.JOB_ID.reset(token)
                 beating.cancel()
 
         return run
 
     return wrap
+
+
+async def _request_of(ctx: dict[str, Any]) -> str | None:
+    """The request that queued this job through the outbox; None when unknown, or when the database cannot say
+    (the job itself then meets the outage, and is retried)."""
+    job_id, deps = ctx.get("job_id"), ctx.get("deps")
+    if job_id is None or deps is None:
+        return None
+    try:
+        return await outbox.request_of(deps.pool, job_id)
+    except OUTAGE:
+        return None
 
 
 async def _heartbeat(ctx: dict[str, Any]) -> None:

@@ -20,7 +20,7 @@ from crb.mail import (
     TransientMailError,
 )
 from crb.payments import Invoice
-from crb.settings import Settings
+from crb.settings import Seller, Settings
 from tests.fakes.postmark_server import FakePostmark
 
 
@@ -192,36 +192,43 @@ async def test_a_retry_that_cannot_ask_the_provider_waits_for_the_next_try(
         await pool.close()
 
 
-NO_EXTRAS = {"invoice": None, "call_minutes": None, "booking_url": None}  # what only some emails have
+NO_EXTRAS = {"invoice": None, "invoice_missing": False, "call_minutes": None, "booking_url": None}  # some have them
+COMMON = {"order_reference": "CRB-0A1B2C3D4E", "seller": Seller(), "refund_policy": None, "results_url": "x/results"}
 
 
 def test_a_subject_is_always_one_line() -> None:
-    context = {"company_name": "Acme\r\nWidgets", "amount": "€1.00", "tier_name": "CRB Report", "site_url": "x"}
-    composed = emails.compose("payment_confirmation", "a@example.com", uuid.uuid4(), context | NO_EXTRAS)
+    context = {"company_name": "Acme\r\nWidgets", "amount_stated": "€1.00", "tier_name": "CRB Report", "site_url": "x"}
+    composed = emails.compose("payment_confirmation", "a@example.com", uuid.uuid4(), context | COMMON | NO_EXTRAS)
     assert composed.subject == "Payment received: your CRB report for Acme Widgets is on its way"
 
 
 def test_the_payment_confirmation_links_the_invoice_when_there_is_one() -> None:
-    context = {"company_name": "Acme", "amount": "€147.00", "tier_name": "CRB Report", "site_url": "x"}
+    context = {"company_name": "Acme", "amount_stated": "€147.00", "tier_name": "CRB Report", "site_url": "x"}
     invoice = Invoice("CRB-0007", "https://invoice.stripe.com/i/acct/x", "https://pay.stripe.com/invoice/x/pdf")
     with_it = emails.compose(
-        "payment_confirmation", "a@example.com", uuid.uuid4(), context | NO_EXTRAS | {"invoice": invoice}
+        "payment_confirmation", "a@example.com", uuid.uuid4(), context | COMMON | NO_EXTRAS | {"invoice": invoice}
     )
     assert "Your invoice CRB-0007" in with_it.text and "https://invoice.stripe.com/i/acct/x" in with_it.text
     assert f'href="{invoice.pdf_url}"' in with_it.html
-    without = emails.compose("payment_confirmation", "a@example.com", uuid.uuid4(), context | NO_EXTRAS)
+    without = emails.compose("payment_confirmation", "a@example.com", uuid.uuid4(), context | COMMON | NO_EXTRAS)
     assert "invoice" not in without.text.lower() and "invoice" not in without.html.lower()
 
 
-REPORT_READY = {"download_url": "https://x/d", "readiness_score": 61, "band": "Ready", "top_findings": ["A"]}
+REPORT_READY = {
+    "download_url": "https://x/d",
+    "readiness_score": 61,
+    "band": "Ready",
+    "top_findings": ["A"],
+    "verdict": "Go. Start now.",
+}
 FOLLOW_UP = {"download_url": "https://x/d", "top_opportunity": "A", "unsubscribe_url": "https://x/u"}
 
 
 @pytest.mark.parametrize(("kind", "extra"), [("payment_confirmation", {}), ("report_ready", REPORT_READY)])
 def test_an_edition_with_a_call_says_how_to_book_it(kind: str, extra: dict[str, object]) -> None:
-    base: dict[str, object] = {"company_name": "Acme", "amount": "€497.00", "site_url": "x"}
+    base: dict[str, object] = {"company_name": "Acme", "amount_stated": "€497.00", "site_url": "x"}
     base["tier_name"] = "CRB Report + Strategy Call"
-    base |= extra | NO_EXTRAS | {"attached": True}
+    base |= extra | COMMON | NO_EXTRAS | {"attached": True}
     booked = emails.compose(
         kind, "a@example.com", uuid.uuid4(), base | {"call_minutes": 60, "booking_url": "https://cal.com/crb"}
     )
@@ -245,9 +252,14 @@ def test_an_edition_with_a_call_says_how_to_book_it(kind: str, extra: dict[str, 
 def test_the_follow_up_offers_a_call_only_where_one_can_be_had(
     call_minutes: int | None, booking_url: str | None, offer: str | None
 ) -> None:
-    context: dict[str, object] = {"company_name": "Acme", "amount": "", "tier_name": "CRB Report", "site_url": "x"}
+    context: dict[str, object] = {
+        "company_name": "Acme",
+        "amount_stated": "",
+        "tier_name": "CRB Report",
+        "site_url": "x",
+    }
     context |= FOLLOW_UP
-    context |= NO_EXTRAS | {"call_minutes": call_minutes, "booking_url": booking_url}
+    context |= COMMON | NO_EXTRAS | {"call_minutes": call_minutes, "booking_url": booking_url}
     text = emails.compose("follow_up", "a@example.com", uuid.uuid4(), context).text
     if offer is None:
         assert "call" not in text.lower()

@@ -11,7 +11,7 @@ from arq.connections import ArqRedis, RedisSettings
 from arq.jobs import Job as ArqJob
 from arq.jobs import JobStatus
 
-from crb import outbox
+from crb import logs, outbox
 from crb.db import Pool
 from crb.db import create_pool as create_db_pool
 
@@ -68,3 +68,16 @@ async def test_a_job_already_queued_or_finished_is_not_queued_again(db: Pool, re
     assert await outbox.enqueue_batch(redis, queue, [queued, finished, new]) == 1
     assert sorted(m.decode() for m in await redis.zrange(queue, 0, -1)) == sorted([queued.job_id, new.job_id])
     assert await redis.pttl("arq:job:" + new.job_id) > 23 * 3600 * 1000  # arq's default expiry, a day
+
+
+async def test_a_job_remembers_the_request_that_decided_it(db: Pool) -> None:
+    token = logs.REQUEST_ID.set("req-decided")
+    try:
+        decided = jobs(1)[0]  # made while the request runs: it takes the request's id
+    finally:
+        logs.REQUEST_ID.reset(token)
+    scheduled = jobs(1)[0]  # made outside any request
+    await add(db, decided, scheduled)
+    assert await outbox.request_of(db, decided.job_id) == "req-decided"
+    assert await outbox.request_of(db, scheduled.job_id) is None
+    assert await outbox.request_of(db, "never-queued") is None

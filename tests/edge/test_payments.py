@@ -608,3 +608,27 @@ async def test_checkout_asks_stripe_for_an_invoice_the_vat_id_and_the_billing_ad
     }
     assert sent["tax_id_collection"] == {"enabled": "true"}
     assert sent["billing_address_collection"] == "required"
+
+
+async def test_the_jobs_of_a_payment_carry_the_request_that_brought_it(
+    stripe_edge: tuple[Client, Settings], fake_stripe: FakeStripe, db: asyncpg.Connection
+) -> None:
+    """Fulfilled in a batch with others' payments, each payment's jobs still carry its own request's id."""
+    client, _ = stripe_edge
+    sids = []
+    for n in range(3):
+        sid, _, cs = await started(client)
+        body, header = signed(event("checkout.session.completed", fake_stripe.complete(cs)), SECRET)
+        headers = {"Stripe-Signature": header, "X-Request-Id": f"req-pay-{n}"}
+        response = await client.post(WEBHOOK, data=body, headers=headers)
+        assert (await response.json())["outcome"] == "fulfilled"
+        assert response.headers["X-Request-Id"] == f"req-pay-{n}"
+        sids.append(sid)
+    for n, sid in enumerate(sids):
+        rows = await db.fetch(
+            "select request_id from job_outbox where args ->> 0 = $1"
+            " or job_id in (select 'report:' || id from reports where session_id = $2)",
+            sid,
+            uuid.UUID(sid),
+        )
+        assert [r["request_id"] for r in rows] == [f"req-pay-{n}"] * 2  # the confirmation and the report
