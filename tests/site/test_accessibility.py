@@ -25,6 +25,7 @@ PAGES = {
     "/unsubscribe.html": ("Unsubscribe", "main h2"),
     "/privacy.html": ("Privacy notice", "#retention"),
     "/terms.html": ("Terms", "#refunds"),
+    "/imprint.html": ("Imprint", "address"),
     "/404.html": ("Page not found", "main ul"),
 }
 

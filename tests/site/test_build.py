@@ -113,6 +113,50 @@ def test_the_tier_card_of_the_edition_with_a_call_says_so(tmp_path: Path) -> Non
     assert "strategy call" not in cards["report"]
 
 
+SELLER = {
+    "SELLER_NAME": "Beispiel Beratung GmbH",
+    "SELLER_ADDRESS": "Hauptstraße 1\\n10115 Berlin",
+    "SELLER_VAT_ID": "DE123456789",
+    "SUPPORT_EMAIL": "hilfe@beispiel.de",
+}
+
+
+def test_the_seller_is_named_on_the_imprint_privacy_notice_terms_and_every_page(tmp_path: Path) -> None:
+    pages = made(tmp_path, settings=settings(**SELLER))
+    imprint = text(pages["imprint.html"])
+    assert "Beispiel Beratung GmbH Hauptstraße 1 10115 Berlin VAT id: DE123456789 Email: hilfe@beispiel.de" in imprint
+    assert "test mode" not in imprint
+    assert "The controller of your data is Beispiel Beratung GmbH, Hauptstraße 1, 10115 Berlin." in text(
+        pages["privacy.html"]
+    )
+    assert "between you and Beispiel Beratung GmbH, Hauptstraße 1, 10115 Berlin (VAT id DE123456789)" in text(
+        pages["terms.html"]
+    )
+    for name, html in pages.items():
+        assert "Sold by Beispiel Beratung GmbH" in html and re.search(r'href="/?imprint\.html"', html), name
+
+
+def test_without_the_sellers_details_the_imprint_says_it_is_a_test(tmp_path: Path) -> None:
+    imprint = text(made(tmp_path, settings=settings())["imprint.html"])
+    assert "SELLER_NAME, SELLER_ADDRESS, SELLER_VAT_ID, SUPPORT_EMAIL unset" in imprint and "test mode" in imprint
+
+
+@pytest.mark.parametrize(
+    ("env", "label", "sentence"),
+    [
+        ({}, "incl. VAT", "Prices include VAT; your invoice shows it."),
+        ({"STRIPE_AUTOMATIC_TAX": "true", "PRICES_INCLUDE_VAT": "false"}, "plus VAT", "added at checkout"),
+        ({"PRICES_INCLUDE_VAT": "false"}, "excl. VAT", "no VAT is added at checkout"),
+    ],
+)
+def test_every_price_says_how_vat_stands_to_it(tmp_path: Path, env: dict[str, str], label: str, sentence: str) -> None:
+    pages = made(tmp_path, settings=settings(**env))
+    for page in ("index.html", "results.html", "terms.html"):
+        said = text(pages[page])
+        assert f"€147 {label}" in said and f"€497 {label}" in said, page
+    assert sentence in text(pages["index.html"]) and sentence in text(pages["terms.html"])
+
+
 def test_privacy_states_the_retention_periods_of_crb_schedule(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     privacy = text(made(tmp_path / "a")["privacy.html"])
     assert f"idle for {schedule.UNPAID_SESSION_DAYS} days" in privacy

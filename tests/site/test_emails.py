@@ -58,6 +58,11 @@ async def open_each_link(page: Page, message: EmailMessage) -> list[str]:
         link = page.locator("a[href]").nth(index)
         if "/download" in href:
             assert COMPANY in pdf_text(await open_pdf(page, link.click)), href
+        elif href.endswith("/imprint.html"):  # every footer: who sells
+            await link.click()
+            await page.wait_for_load_state()
+            await expect(page.get_by_role("heading", name="Imprint")).to_be_visible()
+            await page.goto("about:blank")  # the email again, not under the site's content security policy
         else:
             await link.click()
             await page.wait_for_load_state()
@@ -89,6 +94,7 @@ async def test_every_link_in_every_email_opens_the_right_page(
     opened = {m["X-Tag"]: await open_each_link(page, m) for m in messages}
     assert any("/download" in link for link in opened["report-ready"])
     assert any("/unsubscribe" in link for link in opened["follow-up"])
+    assert all(any(link.endswith("/imprint.html") for link in links) for links in opened.values())
     assert await unsubscribed_at(edge, sid) is not None
 
     await run_worker_at(edge.settings, 20 * DAY, "follow_up_emails")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import re
 import shutil
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ import pytest
 from aiohttp import web
 from playwright.async_api import Page, expect
 
+from crb.payments import order_reference
 from crb.settings import SiteSettings, Tier
 from edge import site as edge_site
 from tests.conftest import base_url, listening_socket, port_of, run_worker, serve
@@ -77,6 +79,11 @@ async def test_offline_checkout_from_landing_page_to_the_downloaded_pdf(page: Pa
     await expect(page.locator("#status")).to_have_text("Payment received")
     await run_worker(edge.settings)
     await expect(page.locator("#status")).to_have_text("Your report is ready")
+    # The order as the buyer will quote it; this edition's call is booked by reply (no CALL_BOOKING_URL here).
+    await expect(page.locator("#order-ref")).to_have_text(order_reference(uuid.UUID(sid)))
+    await expect(page.locator("#order-amount")).to_have_text(f"€{tier.amount / 100:,.2f} incl. VAT")
+    await expect(page.locator("#order-call")).to_be_visible()
+    await expect(page.locator("#order-invoice")).to_be_hidden()  # offline: nothing charged, nothing invoiced
     pdf = await download_report(page)
     assert pdf.startswith(b"%PDF")
     assert COMPANY in pdf_text(pdf)
@@ -162,6 +169,10 @@ async def test_stripe_checkout_with_the_site_on_its_own_origin(
     await expect(page.locator("#status")).to_have_text("Payment received")
     await run_worker(edge.settings)
     await expect(page.locator("#status")).to_have_text("Your report is ready")
+    [invoice] = fake_stripe.invoices.values()  # made with the payment, found by the payment confirmation's job
+    invoice_link = page.get_by_role("link", name="View and download your invoice")
+    await expect(invoice_link).to_have_attribute("href", invoice["hosted_invoice_url"])
+    await expect(page.locator("#order-ref")).to_have_text(order_reference(uuid.UUID(sid)))
     await assert_accessible(page)
     link = await page.get_by_role("link", name="Download your report (PDF)").get_attribute("href")
     assert link and link.startswith(edge.url)  # the API's origin, not the site's
