@@ -2,7 +2,10 @@
 
 Two floors: one plain print (what `POST /v1/pdf` does in Chromium), and the report's two passes, a plain draft and
 the final tagged print with its outline (what `POST /v1/reports` does in Chromium), so that each ratio measures only
-the service's own overhead.
+the service's own overhead. Gotenberg's HTML route prints the same HTML as `/v1/pdf`, sent as a multipart form with
+the print fields that make its output `/v1/pdf`'s (A4, no margins, backgrounds, the CSS page size), so that the two
+differ only by the route: the form, and the page loading `index.html` from its own origin rather than having it set.
+Gotenberg's merge route joins two copies of the final report PDF with pypdf.
 """
 
 from __future__ import annotations
@@ -30,15 +33,27 @@ from playwright.async_api import Page, Playwright, async_playwright
 from crb.analysis import analyse
 from crb.report import ReportData
 from crb.settings import SiteSettings
-from renderer.browser import TAGGED, launch, print_pdf
+from renderer.browser import launch, print_pdf
 from renderer.charts import build_charts
 from renderer.contents import anchor_pages
 from renderer.html import render_html
+from renderer.options import TAGGED
 from renderer.pdf import count_pages, report_html
 
 ANSWERS = Path(__file__).resolve().parent.parent / "examples" / "answers"
 TODAY = dt.date(2026, 1, 15)
 CONCURRENCY = (1, 4)
+# The Gotenberg form fields that print as /v1/pdf does by default.
+AS_V1_PDF = {
+    "paperWidth": "8.27in",
+    "paperHeight": "11.7in",
+    "marginTop": "0",
+    "marginBottom": "0",
+    "marginLeft": "0",
+    "marginRight": "0",
+    "printBackground": "true",
+    "preferCssPageSize": "true",
+}
 
 
 @dataclass(frozen=True)
@@ -95,14 +110,18 @@ async def run(quick: bool) -> None:
         print(
             f"date: {dt.date.today()}; {answers_file.name}: {bare.page_count} pages, {len(html) / 1024:.0f} KiB of HTML"
         )
-        print(
-            f"PDF: {bare.draft_bytes / 1024:.0f} KiB plain, {bare.final_bytes / 1024:.0f} KiB tagged with its outline"
-        )
+        print(f"PDF: {bare.draft_bytes / 1024:.0f} KiB plain, {len(bare.pdf) / 1024:.0f} KiB tagged with its outline")
         jobs = {
             "bare": bare.plain,
             "bare report": bare.report,
             "/v1/pdf": _poster(http, service, "/v1/pdf", html.encode(), "text/html; charset=utf-8"),
             "/v1/reports": _poster(http, service, "/v1/reports", report.model_dump_json().encode(), "application/json"),
+            "convert/html": _poster(
+                http, service, "/forms/chromium/convert/html", *multipart(AS_V1_PDF, {"index.html": html.encode()})
+            ),
+            "merge": _poster(
+                http, service, "/forms/pdfengines/merge", *multipart({}, {"1_a.pdf": bare.pdf, "2_b.pdf": bare.pdf})
+            ),
         }
         samples = await interleaved(jobs, runs, rounds)
         memory = await memory_run(jobs["/v1/reports"], service.pid, reports)
@@ -165,7 +184,7 @@ class Bare:
     version: str
     page_count: int
     draft_bytes: int
-    final_bytes: int
+    pdf: bytes  # the final print, tagged with its outline
 
     async def plain(self, worker: int) -> bytes:
         """What `POST /v1/pdf` asks of Chromium: one plain print."""
@@ -188,7 +207,7 @@ async def bare_printer(playwright: Playwright, chromium: str | None, report: Rep
         draft_pdf = await print_pdf(pages[0], draft)
         final = render_html(report, charts, anchor_pages(draft_pdf))
         final_pdf = await print_pdf(pages[0], final, TAGGED)
-        yield Bare(pages, draft, final, browser.version, count_pages(final_pdf), len(draft_pdf), len(final_pdf))
+        yield Bare(pages, draft, final, browser.version, count_pages(final_pdf), len(draft_pdf), final_pdf)
     finally:
         await browser.close()
 
@@ -283,6 +302,18 @@ async def _stop(process: asyncio.subprocess.Process) -> None:
             await process.wait()
 
 
+def multipart(fields: Mapping[str, str], files: Mapping[str, bytes]) -> tuple[bytes, str]:
+    """A multipart/form-data body made once, as curl sends one (every file under `files`), and its content type."""
+    boundary = secrets.token_hex(16)
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode() for k, v in fields.items()
+    ]
+    for name, body in files.items():
+        head = f'--{boundary}\r\nContent-Disposition: form-data; name="files"; filename="{name}"\r\n\r\n'
+        parts.append(head.encode() + body + b"\r\n")
+    return b"".join(parts) + f"--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
+
+
 def _poster(
     http: aiohttp.ClientSession, service: Service, path: str, body: bytes, content_type: str
 ) -> Callable[[int], Awaitable[bytes]]:
@@ -346,7 +377,9 @@ def print_figures(
         "bare": "bare plain print (/v1/pdf's floor)",
         "bare report": "bare draft + tagged (/v1/reports')",
         "/v1/pdf": "POST /v1/pdf",
+        "convert/html": "POST /forms/chromium/convert/html",
         "/v1/reports": "POST /v1/reports",
+        "merge": "POST /forms/pdfengines/merge (2)",
     }
     for (name, c), sample in sorted(samples.items(), key=lambda item: list(names).index(item[0][0])):
         print(_row(names[name], c, sample))
@@ -370,6 +403,11 @@ def print_ratios(samples: dict[tuple[str, int], Sample], memory: list[Memory]) -
         print(_ratio(f"/v1/pdf throughput ÷ bare (concurrency {c})", rate, "≥ 0.9", rate >= 0.9))
     span = f"{memory[1].reports} → {memory[-1].reports} reports"
     print(_ratio(f"memory (PSS) growth {span}", growth, "≤ +0.10", growth <= 0.10))
+    print("  Gotenberg's HTML route beside /v1/pdf on the same HTML (no target; the form and the page load):")
+    for c in CONCURRENCY:
+        p50 = samples["convert/html", c].p50 / samples["/v1/pdf", c].p50
+        rate = samples["convert/html", c].per_s / samples["/v1/pdf", c].per_s
+        print(f"    concurrency {c}: p50 {p50:.2f} times, throughput {rate:.2f} times")
 
 
 def _load() -> str:

@@ -1,13 +1,16 @@
-"""Chromium itself: launch flags, sandboxed contexts with no network, and printing one page to PDF."""
+"""Chromium itself: launch flags, sandboxed contexts with no network, and loading and printing one page to PDF."""
 
 from __future__ import annotations
 
 import contextlib
 import re
-from dataclasses import dataclass
 
-from playwright.async_api import Browser, BrowserContext, Page, Playwright, Route, WebSocketRoute
+from playwright.async_api import Browser, BrowserContext, Page, Playwright, WebSocketRoute
 from playwright.async_api import Error as PlaywrightError
+from playwright.async_api import TimeoutError as PlaywrightTimeoutError
+
+from renderer.assets import AssetServer
+from renderer.options import PLAIN, PrintOptions
 
 # Keep Chromium from phoning home on its own (updates, sync, field trials) and fit it to a container.
 CHROMIUM_ARGS = (
@@ -36,21 +39,17 @@ _HTTP_EQUIV = re.compile("http-equiv", re.IGNORECASE)
 WARM_UP_HTML = "<!DOCTYPE html><title>warm-up</title><p>warm-up</p>"
 
 
-@dataclass(frozen=True)
-class PrintOptions:
-    """What `page.pdf` writes besides the pages themselves.
-
-    `tagged` adds a structure tree (for screen readers and reflow); `outline` adds bookmarks, which Chromium
-    builds from the headings of that tree, so it needs `tagged` too. Both cost time and bytes, so drafts
-    go without. https://playwright.dev/python/docs/api/class-page#page-pdf
-    """
-
-    tagged: bool = False
-    outline: bool = False
+class DocumentError(ValueError):
+    """The document cannot be printed as asked, for a reason its sender can fix (the message says which)."""
 
 
-PLAIN = PrintOptions()
-TAGGED = PrintOptions(tagged=True, outline=True)
+# Chromium's refusals of a print that the request caused (Page.printToPDF's error messages), and what to tell
+# the client; the options are checked beforehand (renderer.options), so these are what no check can foresee.
+_REFUSALS = {
+    "Page range exceeds page count": "nativePageRanges: the document has no page in the ranges asked for",
+    "invalid print parameters": "the paper, margins and CSS page size leave no room for the content",
+}
+_TEMPLATE_FAILED = "the header or footer template could not be printed: it may load nothing but data: URLs"
 
 
 async def launch(playwright: Playwright, executable_path: str | None) -> Browser:
@@ -58,15 +57,16 @@ async def launch(playwright: Playwright, executable_path: str | None) -> Browser
     return await playwright.chromium.launch(executable_path=executable_path, args=[*CHROMIUM_ARGS, *NO_NETWORK_ARGS])
 
 
-async def sandboxed_context(browser: Browser, *, javascript: bool) -> BrowserContext:
-    """A context whose pages load nothing but inline `data:` resources, and run script only if asked."""
+async def sandboxed_context(browser: Browser, *, javascript: bool, assets: AssetServer) -> BrowserContext:
+    """A context whose pages load nothing but inline `data:` resources and the files of their own job, and run
+    script only if asked."""
     context = await browser.new_context(
         java_script_enabled=javascript,
         service_workers="block",
         offline=True,  # emulated offline: also stops the beacons and prefetches routing misses
     )
-    # Every request (http, https, file, ws) is refused; only inline data: URLs may load.
-    await context.route("**/*", _allow_data_urls_only)
+    # Every request (http, https, file, ws) is refused but inline data: URLs and a job's files (renderer.assets).
+    await context.route("**/*", assets.route)
     await context.route_web_socket("**/*", _refuse_web_socket)
     return context
 
@@ -80,15 +80,42 @@ async def warm_page(context: BrowserContext, *, timeout_ms: float) -> Page:
 
 
 async def print_pdf(page: Page, html: str, options: PrintOptions = PLAIN) -> bytes:
-    """The document as an A4 PDF (or the size its CSS `@page` asks for)."""
+    """The document as PDF: A4 (or the size its CSS `@page` asks for) unless the options say otherwise."""
     await page.set_content(html, wait_until="load")
-    return await page.pdf(
-        format="A4",
-        print_background=True,
-        prefer_css_page_size=True,
-        tagged=options.tagged,
-        outline=options.outline,
-    )
+    return await print_page(page, options)
+
+
+async def open_url(page: Page, url: str) -> None:
+    """Load a job's `index.html` from its own origin (renderer.assets), with everything it refers to."""
+    await page.goto(url, wait_until="load")
+
+
+async def wait_until_true(page: Page, expression: str) -> None:
+    """Wait until the document's JavaScript `expression` is truthy (Gotenberg's `waitForExpression`)."""
+    try:
+        await page.wait_for_function(expression)
+    except PlaywrightTimeoutError:
+        raise
+    except PlaywrightError as exc:
+        if page.is_closed():
+            raise
+        first_line = exc.message.splitlines()[0] if exc.message else "it failed"
+        raise DocumentError(f"waitForExpression: the expression cannot be evaluated: {first_line}") from exc
+
+
+async def print_page(page: Page, options: PrintOptions = PLAIN) -> bytes:
+    """The loaded page as PDF; DocumentError when Chromium refuses the print for a reason the request caused."""
+    try:
+        return await page.pdf(**options.pdf_arguments())
+    except PlaywrightTimeoutError:
+        raise
+    except PlaywrightError as exc:
+        for refusal, message in _REFUSALS.items():
+            if refusal in exc.message:
+                raise DocumentError(message) from exc
+        if "Printing failed" in exc.message and options.has_header_footer:
+            raise DocumentError(_TEMPLATE_FAILED) from exc
+        raise
 
 
 def may_refresh(html: str) -> bool:
@@ -101,15 +128,21 @@ def may_refresh(html: str) -> bool:
     return _HTTP_EQUIV.search(html) is not None
 
 
-async def reset_page(page: Page, *, stop: bool) -> bool:
+async def reset_page(page: Page, *, stop: bool, navigated: bool = False) -> bool:
     """Ready a pooled page for the next job; False if the page cannot be trusted with one.
 
     `set_content` rewrites the document but keeps its timers, so a refresh of one job would navigate
     the page in the middle of the next: `window.stop()` cancels it (`stop`, one round trip to
-    Chromium, about 10 % of the throughput when done for every job). A page that has navigated
-    anywhere (an error page, a fragment) is not reused.
+    Chromium, about 10 % of the throughput when done for every job). A page the job itself opened at
+    its files' origin (`navigated`) goes back to a new, empty `about:blank` document, which drops that
+    document's timers too. A page that has navigated anywhere else (an error page, a fragment) is not reused.
     """
-    if stop:
+    if navigated:
+        try:
+            await page.goto("about:blank")
+        except PlaywrightError:
+            return False
+    elif stop:
         try:
             await page.evaluate("window.stop()")
         except PlaywrightError:
@@ -130,13 +163,6 @@ async def browser_pid(browser: Browser) -> int | None:
 async def close_quietly(target: Browser | BrowserContext | Page) -> None:
     with contextlib.suppress(PlaywrightError):
         await target.close()
-
-
-async def _allow_data_urls_only(route: Route) -> None:
-    if route.request.url.startswith("data:"):
-        await route.continue_()
-    else:
-        await route.abort("blockedbyclient")
 
 
 async def _refuse_web_socket(ws: WebSocketRoute) -> None:

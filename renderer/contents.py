@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable, Mapping
 
 from pypdf import PdfReader
 
-from renderer.browser import PLAIN, TAGGED, PrintOptions
+from renderer.options import PLAIN, TAGGED, PrintOptions
 
 log = logging.getLogger(__name__)
 

@@ -13,6 +13,9 @@ from crb import logs
 from crb.analysis import ReportInconsistent
 from crb.errors import error_body
 from renderer.admission import QueueFull
+from renderer.browser import DocumentError
+from renderer.merge import MergeError
+from renderer.options import OptionError
 from renderer.pool import PrintError
 from renderer.supervisor import BrowserUnavailable
 
@@ -67,6 +70,12 @@ def api_error(exc: Exception) -> ApiError:
             return _validation_error(exc)
         case ReportInconsistent():
             return ApiError(422, "inconsistent_report", f"the report contradicts itself: {exc}")
+        case OptionError():
+            return ApiError(400, "invalid_parameter", exc.message, field=exc.field)
+        case DocumentError():
+            return ApiError(400, "unprintable_document", str(exc))
+        case MergeError():
+            return ApiError(400, "invalid_pdf", str(exc))
         case web.HTTPException():
             return ApiError(exc.status, _HTTP_CODES.get(exc.status, _snake(exc.reason)), exc.reason)
         case QueueFull():

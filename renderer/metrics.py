@@ -20,7 +20,7 @@ from renderer.admission import Admission
 from renderer.errors import api_error
 from renderer.pool import PrinterStats
 
-ENDPOINTS = ("reports", "pdf")
+ENDPOINTS = ("reports", "pdf", "html", "merge")  # the last two: Gotenberg's convert/html and merge routes
 OUTCOMES = ("ok", "invalid", "rejected", "timeout", "failed", "cancelled")
 BUCKETS_S = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
 RESTART_REASONS = ("jobs", "crash")

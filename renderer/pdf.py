@@ -7,10 +7,10 @@ from typing import Protocol
 
 from crb.rendering import count_pages
 from crb.report import ReportData
-from renderer.browser import PrintOptions
 from renderer.charts import build_charts
 from renderer.contents import PageNumbers, print_numbered
 from renderer.html import render_html
+from renderer.options import PrintOptions
 from renderer.pdfinfo import set_info
 from renderer.pool import PoolLimits, Printer
 

@@ -10,18 +10,31 @@ from collections import Counter
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 
-from playwright.async_api import BrowserContext
+from playwright.async_api import BrowserContext, Page
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
 from crb.settings import RendererSettings
-from renderer.browser import PLAIN, PrintOptions, close_quietly, may_refresh, print_pdf, reset_page, sandboxed_context
+from renderer.assets import AssetServer, Bundle
+from renderer.browser import (
+    close_quietly,
+    may_refresh,
+    open_url,
+    print_page,
+    reset_page,
+    sandboxed_context,
+    wait_until_true,
+)
+from renderer.options import PLAIN, PrintOptions
 from renderer.supervisor import BrowserUnavailable, Crashed, Generation, PooledPage, Supervisor, unless_gone
 from renderer.tasks import Background
 
 log = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT_S = 30.0
+
+# What a job prints: an HTML document (set on a page as it is) or a bundle of files (loaded from its own origin).
+Document = str | Bundle
 
 
 class PrintError(RuntimeError):
@@ -65,6 +78,7 @@ class _Lease:
     page: PooledPage
     used: bool = False  # False for a job with JavaScript, which prints on a context of its own
     may_refresh: bool = False
+    navigated: bool = False  # the job opened its bundle's origin on the page
 
 
 class Printer:
@@ -73,19 +87,22 @@ class Printer:
     Pooled pages have JavaScript off and are reused across jobs (several times faster than a fresh
     context per job: see the README's benchmark figures); a job that asks for JavaScript
     gets a fresh context of its own, closed afterwards, because scripts can leave timers and globals
-    behind. Pages are given back in the background (reset, or replaced every N jobs or after a
+    behind. A bundle's files are served to the page from memory while it prints (renderer.assets).
+    Pages are given back in the background (reset, or replaced every N jobs or after a
     failure), so a response never waits for it.
     """
 
     def __init__(self, executable_path: str | None = None, limits: PoolLimits | None = None) -> None:
         self._limits = limits or PoolLimits()
         self._background = Background(quiet=(BrowserUnavailable,))
+        self.assets = AssetServer()
         self._supervisor = Supervisor(
             executable_path,
             pages=self._limits.pages,
             restart_after_jobs=self._limits.restart_after_jobs,
             page_timeout_s=self._limits.page_timeout_s,
             background=self._background,
+            assets=self.assets,
         )
         self._slots = asyncio.Semaphore(self._limits.pages)  # the concurrency cap; FIFO, so fair
         self._leased = 0
@@ -128,34 +145,62 @@ class Printer:
         javascript: bool = False,
         timeout_s: float | None = DEFAULT_TIMEOUT_S,
         options: PrintOptions = PLAIN,
+        wait_for: str | None = None,
     ) -> bytes:
         """The document as PDF; TimeoutError after `timeout_s`, the wait for a page included.
 
+        `wait_for` is a JavaScript expression to wait for before printing, so it needs `javascript`.
         A job that loses its Chromium to a crash is tried once more on the relaunched one.
         """
+        return await self._print(html, javascript, timeout_s, options, wait_for)
+
+    async def print_bundle(
+        self,
+        bundle: Bundle,
+        *,
+        javascript: bool = False,
+        timeout_s: float | None = DEFAULT_TIMEOUT_S,
+        options: PrintOptions = PLAIN,
+        wait_for: str | None = None,
+    ) -> bytes:
+        """The bundle's `index.html` as PDF, its files served from memory; otherwise as `print_html`."""
+        return await self._print(bundle, javascript, timeout_s, options, wait_for)
+
+    async def _print(
+        self, document: Document, javascript: bool, timeout_s: float | None, options: PrintOptions, wait_for: str | None
+    ) -> bytes:
         if not self._supervisor.started:
             raise RuntimeError("Printer.start() has not been called")
+        if wait_for is not None and not javascript:
+            raise ValueError("waiting for an expression needs JavaScript")
         try:
             async with asyncio.timeout(timeout_s):
                 try:
-                    return await self._print_once(html, javascript, options)
+                    return await self._print_once(document, javascript, options, wait_for)
                 except Crashed as exc:
                     log.warning("%s during a job; trying the job once more on a new one", exc)
                 try:
-                    return await self._print_once(html, javascript, options)
+                    return await self._print_once(document, javascript, options, wait_for)
                 except Crashed as exc:
                     raise BrowserUnavailable("Chromium went away twice during one job") from exc
         except PlaywrightTimeoutError as exc:
             raise TimeoutError("Chromium did not finish the page in time") from exc
 
-    async def _print_once(self, html: str, javascript: bool, options: PrintOptions) -> bytes:
+    async def _print_once(
+        self, document: Document, javascript: bool, options: PrintOptions, wait_for: str | None
+    ) -> bytes:
         async with self._lease() as lease:
             self._printing += 1
             try:
                 if javascript:
-                    return await unless_gone(lease.gen, self._print_with_script(lease.gen, html, options))
-                lease.used, lease.may_refresh = True, may_refresh(html)
-                return await unless_gone(lease.gen, print_pdf(lease.page.page, html, options))
+                    work = self._print_with_script(lease.gen, document, options, wait_for)
+                    return await unless_gone(lease.gen, work)
+                lease.used = True
+                if isinstance(document, Bundle):
+                    lease.navigated = True
+                else:
+                    lease.may_refresh = may_refresh(document)
+                return await unless_gone(lease.gen, self._print_on(lease.page.page, document, options, wait_for))
             except PlaywrightTimeoutError:
                 raise
             except PlaywrightError as exc:
@@ -165,8 +210,23 @@ class Printer:
             finally:
                 self._printing -= 1
 
-    async def _print_with_script(self, gen: Generation, html: str, options: PrintOptions) -> bytes:
-        creating = asyncio.ensure_future(sandboxed_context(gen.browser, javascript=True))
+    async def _print_on(self, page: Page, document: Document, options: PrintOptions, wait_for: str | None) -> bytes:
+        """Load the document on the page, wait if asked, and print it."""
+        if isinstance(document, str):
+            await page.set_content(document, wait_until="load")
+            if wait_for is not None:
+                await wait_until_true(page, wait_for)
+            return await print_page(page, options)
+        with self.assets.serving(document) as url:
+            await open_url(page, url)
+            if wait_for is not None:
+                await wait_until_true(page, wait_for)
+            return await print_page(page, options)
+
+    async def _print_with_script(
+        self, gen: Generation, document: Document, options: PrintOptions, wait_for: str | None
+    ) -> bytes:
+        creating = asyncio.ensure_future(sandboxed_context(gen.browser, javascript=True, assets=self.assets))
         try:
             context = await asyncio.shield(creating)
         except asyncio.CancelledError:
@@ -175,7 +235,7 @@ class Printer:
         try:
             page = await context.new_page()
             page.set_default_timeout(self._limits.page_timeout_s * 1000)
-            return await print_pdf(page, html, options)
+            return await self._print_on(page, document, options, wait_for)
         finally:
             self._background.spawn(close_quietly(context))
 
@@ -229,7 +289,7 @@ class Printer:
             reason = "failed"
         elif page.jobs >= self._limits.recycle_pages_after:
             reason = "recycled"
-        elif not await reset_page(page.page, stop=lease.may_refresh):
+        elif not await reset_page(page.page, stop=lease.may_refresh, navigated=lease.navigated):
             reason = "dirty"
         if reason is None:
             return page

@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 from playwright.async_api import Browser, BrowserContext, Page, Playwright, async_playwright
 
+from renderer.assets import AssetServer
 from renderer.browser import browser_pid, close_quietly, launch, sandboxed_context, warm_page
 from renderer.tasks import Background
 
@@ -67,8 +68,10 @@ class Supervisor:
         restart_after_jobs: int,
         page_timeout_s: float,
         background: Background,
+        assets: AssetServer,
     ) -> None:
         self._executable_path = executable_path
+        self._assets = assets
         self._pages = pages
         self._restart_after_jobs = restart_after_jobs
         self._page_timeout_ms = page_timeout_s * 1000
@@ -186,7 +189,8 @@ class Supervisor:
         browser = await launch(self._playwright, self._executable_path)
         try:
             async with asyncio.timeout(LAUNCH_TIMEOUT_S):
-                gen = Generation(next(self._numbers), browser, await sandboxed_context(browser, javascript=False))
+                context = await sandboxed_context(browser, javascript=False, assets=self._assets)
+                gen = Generation(next(self._numbers), browser, context)
                 browser.on("disconnected", lambda _: self._on_disconnected(gen))
                 pages = await asyncio.gather(*(self.warm_page(gen) for _ in range(self._pages)))
         except BaseException:

@@ -15,6 +15,10 @@ from pypdf import PdfReader
 
 from crb.report import ReportData
 from renderer.app import create_app
+from renderer.gotenberg import HTML_FIELDS
+from renderer.print_request import FIELDS
+from tests.renderer import poppler
+from tests.renderer.canary import Canary, leaky_html
 from tests.renderer.service import AUTH, HTML, TOKEN, Client, error_of, parse_metrics, pdf_dict, pdf_text, settings
 
 pytestmark = pytest.mark.browser
@@ -186,6 +190,79 @@ async def test_javascript_runs_only_when_asked(client: Client) -> None:
     assert (await error_of(bad))["field"] == "javascript"
 
 
+async def test_html_takes_print_options_in_the_query_string(client: Client) -> None:
+    html = "<!DOCTYPE html><style>body { margin: 0 }</style><p>Corner</p>"
+    options = {"paperWidth": "148mm", "paperHeight": "210mm", "landscape": "true", "marginLeft": "1in"}
+
+    response = await client.post("/v1/pdf", data=html, params=options, headers=HTML)
+
+    pdf = await response.read()
+    width, height = poppler.page_size(pdf)
+    assert abs(width - 210 / 25.4 * 72) < 1 and abs(height - 148 / 25.4 * 72) < 1
+    assert abs(poppler.words(pdf)[0].x_min - 72) < 1
+
+
+async def test_html_takes_json_with_the_options_beside_it(client: Client, tmp_path: Path) -> None:
+    footer = (
+        '<div style="font-size: 10px">Page <span class="pageNumber"></span> of <span class="totalPages"></span></div>'
+    )
+    body = {
+        "html": "<h1>One</h1><h2 style='break-before: page'>Two</h2>",
+        "footerTemplate": footer,
+        "marginBottom": "2cm",
+        "generateDocumentOutline": True,
+        "metadata": {"Title": "From JSON", "Keywords": ["a", "b"]},
+    }
+
+    response = await client.post("/v1/pdf", json=body, headers=AUTH)
+
+    pdf = await response.read()
+    assert response.status == 200 and response.headers["X-Page-Count"] == "2"
+    assert [text.split()[-4:] for text in poppler.texts(pdf)] == [["Page", "1", "of", "2"], ["Page", "2", "of", "2"]]
+    info = poppler.info(pdf)
+    assert (info["Title"], info["Keywords"], info["Tagged"]) == ("From JSON", "a, b", "yes")
+    assert poppler.outline(pdf, tmp_path) == ["One", "Two"]
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"scale": "5"}, "scale"),
+        ({"paperWidth": "wide"}, "paperWidth"),
+        ({"colour": "blue"}, "colour"),
+        ({"waitForExpression": "true"}, "waitForExpression"),  # without JavaScript
+        ({"metadata": '{"Copyright": "ACME"}'}, "metadata"),
+    ],
+)
+async def test_bad_query_options_are_400_naming_them(client: Client, params: dict[str, str], field: str) -> None:
+    response = await client.post("/v1/pdf", data="<p>x</p>", params=params, headers=HTML)
+
+    assert response.status == 400
+    error = await error_of(response)
+    assert (error["code"], error["field"]) == ("invalid_parameter", field)
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"html": 3}, "html"),
+        ({"html": "   "}, "html"),
+        ([], "html"),
+        ({"html": "<p>x</p>", "scale": 5}, "scale"),
+        ({"html": "<p>x</p>", "landscape": "sideways"}, "landscape"),
+        ({"html": "<p>x</p>", "headerTemplate": '<img src="http://127.0.0.1:9/x.png">'}, "headerTemplate"),
+        ({"html": "<p>x</p>", "metadata": {"Title": 3}}, "metadata"),
+        ({"html": "<p>x</p>", "url": "http://127.0.0.1:9/"}, "url"),
+    ],
+)
+async def test_bad_json_options_are_422_naming_them(client: Client, body: object, field: str) -> None:
+    response = await client.post("/v1/pdf", json=body, headers=AUTH)
+
+    assert response.status == 422
+    error = await error_of(response)
+    assert (error["code"], error["field"]) == ("invalid_request", field)
+
+
 async def test_data_urls_still_load(client: Client) -> None:
     html = '<body><iframe src="data:text/html,<p>INLINE-FRAME</p>"></iframe></body>'
 
@@ -194,91 +271,12 @@ async def test_data_urls_still_load(client: Client) -> None:
     assert "INLINE-FRAME" in pdf_text(await response.read())[0]
 
 
-class Canary:
-    """Loopback TCP and UDP listeners that record every connection and datagram, HTTP or not."""
-
-    def __init__(self) -> None:
-        self.seen: list[str] = []
-
-    async def __aenter__(self) -> Canary:
-        loop = asyncio.get_running_loop()
-        self._tcp = await asyncio.start_server(self._on_connection, "127.0.0.1", 0)
-        self._udp, _ = await loop.create_datagram_endpoint(
-            lambda: _DatagramRecorder(self.seen), local_addr=("127.0.0.1", 0)
-        )
-        self.tcp_port = self._tcp.sockets[0].getsockname()[1]
-        self.udp_port = self._udp.get_extra_info("sockname")[1]
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        self._udp.close()
-        self._tcp.close()
-        await self._tcp.wait_closed()
-
-    async def _on_connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        line = await reader.readline()
-        self.seen.append(f"tcp: {line.decode(errors='replace').strip() or '(connection only)'}")
-        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
-        writer.close()
-
-
-class _DatagramRecorder(asyncio.DatagramProtocol):
-    def __init__(self, seen: list[str]) -> None:
-        self.seen = seen
-
-    def datagram_received(self, data: bytes, addr: tuple[str | Any, int]) -> None:
-        self.seen.append(f"udp: {len(data)} bytes")
-
-
-def _leaky_html(tcp_port: int, udp_port: int) -> str:
-    """A document that tries every way we know to reach the canary over the network."""
-    base = f"http://127.0.0.1:{tcp_port}"
-    return f"""<!DOCTYPE html><html><head>
-<link rel="preconnect" href="{base}">
-<link rel="dns-prefetch" href="http://canary.example">
-<link rel="stylesheet" href="{base}/style.css">
-<link rel="preload" href="{base}/preload" as="fetch">
-<link rel="prefetch" href="{base}/prefetch">
-<link rel="icon" href="{base}/favicon.ico">
-<style>
-  @import url("{base}/import.css");
-  @font-face {{ font-family: Leak; src: url("{base}/font.woff2"); }}
-  body {{ background: url("{base}/background.png"); font-family: Leak; }}
-</style>
-<script src="{base}/script.js"></script>
-</head><body>
-<p>leaky document</p>
-<img src="{base}/img.png" srcset="{base}/img2x.png 2x">
-<iframe src="{base}/frame"></iframe>
-<object data="{base}/object"></object>
-<embed src="{base}/embed">
-<video poster="{base}/poster.png" src="{base}/video.mp4"></video>
-<audio src="{base}/audio.mp3" autoplay></audio>
-<svg width="10" height="10"><image href="{base}/svg-image.png" width="10" height="10"/></svg>
-<form action="{base}/form" method="post"><input type="submit"></form>
-<script>
-  fetch("{base}/fetch").catch(() => {{}});
-  const xhr = new XMLHttpRequest(); xhr.open("GET", "{base}/xhr"); xhr.send();
-  new Image().src = "{base}/js-image.png";
-  navigator.sendBeacon("{base}/beacon", "x");
-  new EventSource("{base}/events");
-  try {{ new WebSocket("ws://127.0.0.1:{tcp_port}/socket"); }} catch (e) {{}}
-  try {{ new Worker("{base}/worker.js"); }} catch (e) {{}}
-  navigator.serviceWorker && navigator.serviceWorker.register("{base}/sw.js").catch(() => {{}});
-  const pc = new RTCPeerConnection({{iceServers: [{{urls: "stun:127.0.0.1:{udp_port}"}}]}});
-  pc.createDataChannel("leak");
-  pc.createOffer().then((offer) => pc.setLocalDescription(offer));
-  document.forms[0].submit();
-</script>
-</body></html>"""
-
-
 @pytest.mark.parametrize("javascript", ["false", "true"])
 async def test_html_cannot_reach_the_network(client: Client, javascript: str) -> None:
     async with Canary() as canary:
         response = await client.post(
             "/v1/pdf",
-            data=_leaky_html(canary.tcp_port, canary.udp_port),
+            data=leaky_html(canary.tcp_port, canary.udp_port),
             params={"javascript": javascript},
             headers=HTML,
         )
@@ -379,7 +377,17 @@ async def test_openapi_document_describes_the_api(client: Client) -> None:
 
     document = await response.json()
     assert document["openapi"].startswith("3.1")
-    assert set(document["paths"]) == {"/v1/reports", "/v1/pdf", "/healthz", "/metrics", "/openapi.json"}
+    assert set(document["paths"]) == {
+        "/v1/reports",
+        "/v1/pdf",
+        "/healthz",
+        "/metrics",
+        "/openapi.json",
+        "/forms/chromium/convert/html",
+        "/forms/pdfengines/merge",
+        "/health",
+        "/version",
+    }
     reports = document["paths"]["/v1/reports"]["post"]
     assert reports["security"] == [{"bearer": []}]
     assert reports["requestBody"]["content"]["application/json"]["schema"] == {
@@ -387,8 +395,16 @@ async def test_openapi_document_describes_the_api(client: Client) -> None:
     }
     assert {"200", "401", "413", "422", "503", "504"} <= set(reports["responses"])
     assert "Retry-After" in reports["responses"]["503"]["headers"]
-    assert document["paths"]["/v1/pdf"]["post"]["parameters"][0]["name"] == "javascript"
-    assert all(document["paths"][path]["get"]["security"] == [] for path in ("/healthz", "/metrics", "/openapi.json"))
+    pdf = document["paths"]["/v1/pdf"]["post"]
+    assert {parameter["name"] for parameter in pdf["parameters"]} == set(FIELDS)  # every option, by Gotenberg's name
+    assert set(document["components"]["schemas"]["PdfRequest"]["properties"]) == {"html", *FIELDS}
+    assert set(pdf["requestBody"]["content"]) == {"text/html", "application/json"}
+    convert = document["paths"]["/forms/chromium/convert/html"]["post"]
+    form = convert["requestBody"]["content"]["multipart/form-data"]["schema"]["properties"]
+    assert {"index.html", "header.html", "footer.html", *HTML_FIELDS} == set(form)
+    assert convert["security"] == [{"bearer": []}, {"basic": []}]
+    open_paths = ("/healthz", "/metrics", "/openapi.json", "/health", "/version")
+    assert all(document["paths"][path]["get"]["security"] == [] for path in open_paths)
     error = document["components"]["schemas"]["Error"]["properties"]["error"]
     assert error["required"] == ["code", "message", "field"]
 

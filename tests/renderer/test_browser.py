@@ -10,6 +10,7 @@ import pytest
 from playwright.async_api import Browser, BrowserContext, async_playwright
 
 from crb.settings import RendererSettings
+from renderer.assets import AssetServer
 from renderer.browser import browser_pid, launch, may_refresh, reset_page, sandboxed_context
 
 pytestmark = pytest.mark.browser
@@ -44,7 +45,7 @@ async def browser() -> AsyncIterator[Browser]:
 
 @pytest.fixture
 async def context(browser: Browser) -> AsyncIterator[BrowserContext]:
-    context = await sandboxed_context(browser, javascript=False)
+    context = await sandboxed_context(browser, javascript=False, assets=AssetServer())
     yield context
     await context.close()
 

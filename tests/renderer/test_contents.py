@@ -8,8 +8,8 @@ import logging
 import pytest
 from pypdf import PdfWriter
 
-from renderer.browser import PLAIN, TAGGED, PrintOptions
 from renderer.contents import FINAL_PRINTS, PageNumbers, anchor_pages, print_numbered
+from renderer.options import PLAIN, TAGGED, PrintOptions
 
 
 def pdf_with(anchors: dict[str, int], pages: int = 12) -> bytes:
