@@ -7,7 +7,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Final
 
-from crb import lifecycle, outbox
+from crb import disputes, lifecycle, outbox
 from crb.db import Connection
 from crb.lifecycle import Status
 
@@ -29,11 +29,17 @@ class DownloadableReport:
     session_status: Status
     erased_at: dt.datetime | None
     company_name: str | None
+    dispute_status: str | None  # of the dispute the payment is or was last under (crb.disputes)
 
     @property
     def revoked(self) -> bool:
         """Refunded or erased: the report is no longer the customer's to download."""
         return self.session_status in lifecycle.NOT_ENTITLED or self.erased_at is not None
+
+    @property
+    def paused(self) -> bool:
+        """The payment is disputed and the bank has not decided yet: no download until it has."""
+        return self.dispute_status in disputes.OPEN
 
     @property
     def file_name(self) -> str:
@@ -48,7 +54,7 @@ def report_file_name(company_name: str | None) -> str:
 
 _SELECT = (
     "select r.id, r.session_id, r.status, r.storage_path, r.purged_at, r.render_requested_at,"
-    " s.status as session_status, s.erased_at, s.company_name"
+    " s.status as session_status, s.erased_at, s.company_name, s.dispute_status"
     " from reports r join quiz_sessions s on s.id = r.session_id"
 )
 

@@ -52,6 +52,16 @@ class QuizSession:
     invoice_number: str | None
     invoice_url: str | None
     invoice_pdf_url: str | None
+    # The dispute the payment is under or was last under, as Stripe last told it (crb.disputes).
+    dispute_id: str | None
+    dispute_status: str | None
+    dispute_reason: str | None
+    dispute_amount: int | None
+    dispute_currency: str | None
+    dispute_evidence_due_by: dt.datetime | None
+    disputed_at: dt.datetime | None
+    dispute_event_at: dt.datetime | None
+    dispute_closed_at: dt.datetime | None
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> QuizSession:
@@ -183,8 +193,9 @@ def open_checkout(
 
 ERASED_RECIPIENT = "erased"  # emails.recipient is NOT NULL: the address gives way to this
 # Where a stored Stripe event keeps personal data: top-level keys of `data.object` (and of
-# `data.previous_attributes`) on checkout sessions, charges and payment intents
-# (https://docs.stripe.com/api/checkout/sessions/object, /api/charges/object, /api/payment_intents/object).
+# `data.previous_attributes`) on checkout sessions, charges, payment intents and disputes
+# (https://docs.stripe.com/api/checkout/sessions/object, /api/charges/object, /api/payment_intents/object,
+# /api/disputes/object).
 # Kept: ids, amounts, currency, status, payment_intent and metadata, which the accounts and refunds read.
 STRIPE_PERSONAL_FIELDS = (
     "customer_email",
@@ -199,6 +210,7 @@ STRIPE_PERSONAL_FIELDS = (
     "source",  # its owner: name, email, address, phone
     "last_payment_error",  # its payment method carries billing details
     "charges",  # older API versions embed whole charges in a payment intent
+    "evidence",  # a dispute's: the customer's name, email, billing address, purchase IP, their messages
 )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -82,6 +82,39 @@ class PaymentIntentObject(_Lenient):
         return _uuid(self.metadata.get("quiz_session_id"))
 
 
+# Where a dispute stands (https://docs.stripe.com/api/disputes/object#dispute_object-status): `warning_*` is an
+# inquiry (no money moved yet), the others a chargeback; `crb.disputes` says which are open.
+DisputeStatus = Literal[
+    "warning_needs_response",
+    "warning_under_review",
+    "warning_closed",
+    "needs_response",
+    "under_review",
+    "won",
+    "lost",
+    "prevented",
+]
+Timestamp = Annotated[int, Field(ge=0, le=2**33)]  # Unix seconds, as Postgres' timestamptz holds them
+
+
+class EvidenceDetails(_Lenient):
+    due_by: Timestamp | None = None  # the deadline for evidence; none once it no longer matters
+
+
+class DisputeObject(_Lenient):
+    """The fields of a `dispute` we act on (`charge.dispute.*`)."""
+
+    id: StripeId
+    amount: Amount
+    currency: Currency
+    charge: StripeId | None = None
+    payment_intent: StripeId | None = None
+    reason: Annotated[str, Field(pattern=r"^[a-z_]{1,100}$")]
+    status: DisputeStatus
+    created: Timestamp
+    evidence_details: EvidenceDetails = EvidenceDetails()
+
+
 def _uuid(raw: str | None) -> uuid.UUID | None:
     try:
         return uuid.UUID(raw) if raw else None
@@ -133,3 +166,7 @@ def charge(event: StripeEvent) -> ChargeObject:
 
 def payment_intent(event: StripeEvent) -> PaymentIntentObject:
     return PaymentIntentObject.model_validate(event.data.object)
+
+
+def dispute(event: StripeEvent) -> DisputeObject:
+    return DisputeObject.model_validate(event.data.object)

@@ -9,11 +9,20 @@ from collections.abc import Awaitable, Callable
 
 from pydantic import ValidationError
 
+from crb import disputes
 from crb.db import Connection, Pool
 from crb.fulfilment import PaidCheckout, Payment, Refund, StoredEvent, record_checkout_problem, record_refund
 from crb.lifecycle import OPEN_FOR_CHECKOUT
 from crb.payments import PAID_CHECKOUT
-from crb.stripe_events import CheckoutSessionObject, StripeEvent, charge, checkout_session, payment_intent, storable
+from crb.stripe_events import (
+    CheckoutSessionObject,
+    StripeEvent,
+    charge,
+    checkout_session,
+    dispute,
+    payment_intent,
+    storable,
+)
 
 log = logging.getLogger(__name__)
 
@@ -101,6 +110,14 @@ async def apply(conn: Connection, event: StripeEvent) -> tuple[str, uuid.UUID | 
                 "select id from quiz_sessions where stripe_payment_intent_id = $1", c.payment_intent
             )
             return outcome, session_id or c.quiz_session_id
+        case (
+            "charge.dispute.created"
+            | "charge.dispute.updated"
+            | "charge.dispute.closed"
+            | "charge.dispute.funds_withdrawn"
+            | "charge.dispute.funds_reinstated"
+        ):  # each carries the dispute as it is now: its status says what to do, whichever event brings it
+            return await disputes.record(conn, dispute(event), event.created)
         case _:
             return "ignored", None
 

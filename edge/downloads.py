@@ -1,4 +1,5 @@
-"""Report downloads: the lasting link from the email, and the local store's signed, expiring file links."""
+"""Report downloads: the lasting link from the email, and the local store's signed, expiring file links; paused
+while the payment is disputed."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from aiohttp import web
 
 from crb import links
 from crb.downloads import DownloadableReport, live_report, request_render_again
-from crb.errors import Conflict, Gone, NotFound, ServiceUnavailable, Unauthorized
+from crb.errors import Conflict, Gone, NotFound, ServiceUnavailable, Unauthorized, error_body
+from crb.settings import Settings
 from crb.storage import PDF, LocalStore, StorageError
 from edge.keys import POOL, RELAY, SETTINGS, STORE
 
@@ -31,6 +33,17 @@ before. This takes about a minute; the download starts by itself when it is read
 <p>If it does not, <a href="">try the link again</a>.</p>
 </body></html>"""
 
+_PAUSED = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Downloads paused</title></head>
+<body style="font-family:system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem;color:#1d2b3a">
+<h1>Downloads of this report are paused</h1>
+<p>The payment for this report is disputed: the cardholder's bank is looking into it.</p>
+<p>Downloads are paused while a payment dispute is open. When the bank decides for the payment, this link
+works again.</p>
+<p>{contact}</p>
+</body></html>"""
+
 
 async def download_report(request: web.Request) -> web.StreamResponse:
     settings = request.app[SETTINGS]
@@ -46,6 +59,9 @@ async def download_report(request: web.Request) -> web.StreamResponse:
         raise NotFound("no such report", field="report_id")
     if report.revoked:
         raise Gone("this report is no longer available", code="revoked")
+    if report.paused:
+        log.info("report %s: a download while its payment is disputed; paused", report.id)
+        return _paused(request, settings)
     if report.status != "ready" or report.storage_path is None:
         raise Conflict(f"the report is not ready yet ({report.status})", code="not_ready")
     store = request.app[STORE]
@@ -73,6 +89,29 @@ async def _rendering_again(request: web.Request, report: DownloadableReport) -> 
         return web.Response(status=202, text=page, content_type="text/html", headers=headers)
     body = {"status": "rendering", "message": "the report is being prepared again", "retry_after_s": WAIT_S}
     return web.json_response(body, status=202, headers=headers)
+
+
+def _paused(request: web.Request, settings: Settings) -> web.Response:
+    """The report's payment is under an open dispute: a page saying so (JSON for a client that asks for it)."""
+    support = settings.seller.support_email
+    headers = {"Cache-Control": "no-store"}
+    if _wants_json(request):
+        where = f"write to {support}" if support else "reply to any of our emails"
+        message = f"downloads are paused while a payment dispute is open; with questions, {where}"
+        body = error_body("download_paused", message, support_email=support)
+        return web.json_response(body, status=403, headers=headers)
+    if support:
+        address = html.escape(support)
+        contact = f'Questions? Write to <a href="mailto:{address}">{address}</a>.'
+    else:
+        contact = "Questions? Reply to any of the emails we sent you about this order."
+    return web.Response(status=403, text=_PAUSED.format(contact=contact), content_type="text/html", headers=headers)
+
+
+def _wants_json(request: web.Request) -> bool:
+    """An API client asks for JSON; a browser, or a client that names no type, gets the page."""
+    accept = request.headers.get("Accept", "")
+    return "application/json" in accept and "text/html" not in accept
 
 
 async def local_file(request: web.Request) -> web.FileResponse:

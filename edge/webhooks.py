@@ -10,6 +10,7 @@ import asyncpg
 import stripe
 from aiohttp import web
 
+from crb import disputes
 from crb.batching import Batcher
 from crb.errors import BadRequest
 from crb.fulfilment import UNDELIVERABLE, Payment, fulfil_many
@@ -61,7 +62,14 @@ async def stripe_webhook(request: web.Request) -> web.Response:
     return web.json_response({"received": True, "outcome": outcome})
 
 
-QUEUES_JOBS = ("fulfilled", "refunded", "awaiting_payment", "async_payment_failed", *UNDELIVERABLE)
+QUEUES_JOBS = (
+    "fulfilled",
+    "refunded",
+    "awaiting_payment",
+    "async_payment_failed",
+    *UNDELIVERABLE,
+    *disputes.QUEUES_JOBS,
+)
 # Paid checkout events share statements: up to four in flight, of at most 25 payments each. On two cores
 # this took the webhook benchmark from 0.19 of a bare handler's rate (a transaction per event) to about
 # 0.4; one lane of 50 gave about 0.3 (see the README's Benchmarks).

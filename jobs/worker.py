@@ -15,6 +15,7 @@ from crb.schedule import SCHEDULE
 from crb.settings import Settings
 from jobs.cleanup import quiz_cleanup, revoke_report_files, storage_cleanup
 from jobs.context import JOB_TIMEOUT_S, Clock, close_deps, open_deps, utc_now
+from jobs.disputes import send_dispute_alert
 from jobs.emails import send_email
 from jobs.followups import follow_up_emails
 from jobs.outbox import relay_outbox
@@ -37,6 +38,7 @@ def functions(retries: RetryPolicies = RETRIES) -> list[Function]:
         func(generate_report, max_tries=retries.report.tries, timeout=JOB_TIMEOUT_S),
         func(render_again, max_tries=retries.report.tries, timeout=JOB_TIMEOUT_S),
         func(send_email, max_tries=retries.email.tries, timeout=60),
+        func(send_dispute_alert, max_tries=retries.email.tries, timeout=60),
         func(refund_payment, max_tries=retries.refund.tries, timeout=60),
         func(revoke_report_files, max_tries=retries.report.tries, timeout=60),
         # The scheduled jobs are functions too, so that an operator can run one now (POST /api/admin/jobs/{name}).

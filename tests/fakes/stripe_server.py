@@ -65,6 +65,7 @@ class FakeStripe:
     refunds: dict[str, dict[str, Any]] = field(default_factory=dict)  # by idempotency key
     params: dict[str, dict[str, Any]] = field(default_factory=dict)  # each Checkout Session's, by its id
     invoices: dict[str, dict[str, Any]] = field(default_factory=dict)  # by id
+    disputes: dict[str, dict[str, Any]] = field(default_factory=dict)  # by id
     fail_with: int | None = None
     webhook_endpoints: list[dict[str, Any]] = field(default_factory=list)
 
@@ -210,6 +211,37 @@ class FakeStripe:
             self.invoices[iid] = invoice
             s["invoice"] = iid
         return copy.deepcopy(s)
+
+    def dispute(self, session_id: str, *, status: str = "needs_response", reason: str = "fraudulent") -> dict[str, Any]:
+        """The customer's bank disputes a completed session's payment: a new dispute, as Stripe would make it
+        (its evidence is due three weeks on); return it."""
+        s = self.sessions[session_id]
+        d = fixture("dispute")
+        now = int(time.time())
+        d.update(
+            id="dp_test_" + secrets.token_hex(12),
+            amount=s["amount_total"],
+            currency=s["currency"],
+            charge="ch_test_" + secrets.token_hex(12),
+            payment_intent=s["payment_intent"],
+            reason=reason,
+            status=status,
+            created=now,
+            livemode=s["livemode"],
+        )
+        d["evidence_details"]["due_by"] = now + 21 * 24 * 3600
+        self.disputes[d["id"]] = d
+        return copy.deepcopy(d)
+
+    def update_dispute(self, dispute_id: str, status: str) -> dict[str, Any]:
+        """The dispute moves on (evidence submitted, the bank decides); return it as it is now."""
+        d = self.disputes[dispute_id]
+        d["status"] = status
+        if status in ("under_review", "warning_under_review"):
+            d["evidence_details"].update(has_evidence=True, submission_count=1)
+        if status in ("won", "lost", "warning_closed", "prevented"):
+            d["is_charge_refundable"] = False
+        return copy.deepcopy(d)
 
 
 def event(event_type: str, obj: dict[str, Any], *, event_id: str | None = None) -> dict[str, Any]:
