@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from typing import Any
 
 
@@ -28,10 +29,16 @@ class Canary:
         await self._tcp.wait_closed()
 
     async def _on_connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        line = await reader.readline()
-        self.seen.append(f"tcp: {line.decode(errors='replace').strip() or '(connection only)'}")
-        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
-        writer.close()
+        try:
+            line = await reader.readline()
+            self.seen.append(f"tcp: {line.decode(errors='replace').strip() or '(connection only)'}")
+            writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+        except OSError:  # the page gave up on it at once: the connection was still made, and is recorded
+            self.seen.append("tcp: (connection reset)")
+        finally:  # closed and waited for here, so no stream is left for the garbage collector to warn about
+            writer.close()
+            with contextlib.suppress(OSError):
+                await writer.wait_closed()
 
 
 class _DatagramRecorder(asyncio.DatagramProtocol):
