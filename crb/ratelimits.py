@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Final, Literal
 
+import redis.asyncio as aioredis
 from limits import RateLimitItem, parse_many
 from limits.aio.storage import RedisStorage
 from limits.aio.strategies import MovingWindowRateLimiter
@@ -92,7 +93,14 @@ class Limiter:
     into refusing customers; the edge's health says Redis is down."""
 
     def __init__(self, redis_url: str, rules: Mapping[str, tuple[Rule, ...]], key_prefix: str) -> None:
-        self._storage = RedisStorage(storage_uri(redis_url), implementation="redispy", key_prefix=key_prefix)
+        # The pool is ours, so that closing the edge closes its connections (`limits` has no close of its own).
+        self._pool = aioredis.ConnectionPool.from_url(redis_url)
+        self._storage = RedisStorage(
+            storage_uri(redis_url),
+            implementation="redispy",
+            key_prefix=key_prefix,
+            connection_pool=self._pool,  # type: ignore[arg-type]  # documented, typed too narrowly
+        )
         self._limiter = MovingWindowRateLimiter(self._storage)
         self._rules = {
             name: [(r.scope, item) for r in rs for item in parse_many(r.limits)] for name, rs in rules.items()
@@ -100,6 +108,9 @@ class Limiter:
         # Refused until then, by (name, scope, key): a client past its limit is refused here, without asking
         # Redis, until its window has room again (each other process learns it from Redis once).
         self._refused: dict[tuple[str, str, str], float] = {}
+
+    async def close(self) -> None:
+        await self._pool.aclose()
 
     async def hit(self, name: str, keys: Mapping[Scope, str]) -> None:
         """Count one request under `name` for each scope it has a key for; RateLimited past any limit."""

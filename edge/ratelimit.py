@@ -60,3 +60,5 @@ async def limiter_ctx(app: web.Application) -> AsyncIterator[None]:
         rules = rules_from(settings.rate_limits)
         app[LIMITER] = Limiter(app[REDIS_URL], rules, f"crb-limits:{settings.queue_name}")
     yield
+    if LIMITER in app:
+        await app[LIMITER].close()
