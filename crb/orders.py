@@ -14,14 +14,16 @@ from crb.settings import Settings
 
 
 async def record_invoice(conn: Connection, session_id: uuid.UUID, invoice: Invoice) -> None:
-    """Keep the invoice's links once known (the payment confirmation's job finds them at the provider)."""
+    """Keep the invoice's links and its VAT once known (the payment confirmation's job finds them at the
+    provider)."""
     await conn.execute(
-        "update quiz_sessions set invoice_number = $2, invoice_url = $3, invoice_pdf_url = $4, updated_at = now()"
-        " where id = $1",
+        "update quiz_sessions set invoice_number = $2, invoice_url = $3, invoice_pdf_url = $4, amount_tax = $5,"
+        " updated_at = now() where id = $1",
         session_id,
         invoice.number,
         invoice.hosted_url,
         invoice.pdf_url,
+        invoice.tax,
     )
 
 
@@ -32,7 +34,7 @@ def order_view(settings: Settings, session: QuizSession) -> dict[str, Any] | Non
     call_minutes = CALL_MINUTES.get(session.tier)
     return {
         "reference": order_reference(session.id),
-        "amount": VatTreatment.of(settings.site).stated(session.amount_total, session.currency),
+        "amount": VatTreatment.of(settings.site).stated(session.amount_total, session.currency, session.amount_tax),
         "invoice": None
         if session.invoice_url is None
         else {"number": session.invoice_number, "url": session.invoice_url},

@@ -105,6 +105,19 @@ class Invoice:
     tax: int | None = None  # the VAT within `total` (none where no tax was worked out)
 
 
+@dataclass(frozen=True)
+class Refunded:
+    """A refund as the provider made it (https://docs.stripe.com/api/refunds/object#refund_object-status)."""
+
+    id: str
+    # succeeded; pending (a bank debit's refund takes days); requires_action, failed or canceled: money not back
+    status: str
+
+    @property
+    def on_its_way(self) -> bool:
+        return self.status in ("succeeded", "pending")
+
+
 # https://docs.stripe.com/api/checkout/sessions/object#checkout_session_object-payment_status
 PAID_CHECKOUT = ("paid", "no_payment_required")
 
@@ -128,8 +141,8 @@ class PaymentGateway(Protocol):
         UpstreamError when the provider cannot say."""
         ...
 
-    async def refund(self, payment_intent_id: str, reason: str, idempotency_key: str) -> str:
-        """Refund a payment in full; the refund's id. Raises UpstreamError when the provider cannot."""
+    async def refund(self, payment_intent_id: str, reason: str, idempotency_key: str) -> Refunded:
+        """Refund a payment in full; the refund as made. Raises UpstreamError when the provider cannot."""
         ...
 
     async def close(self) -> None: ...
@@ -252,7 +265,7 @@ class StripeGateway:
             )
         return state
 
-    async def refund(self, payment_intent_id: str, reason: str, idempotency_key: str) -> str:
+    async def refund(self, payment_intent_id: str, reason: str, idempotency_key: str) -> Refunded:
         # https://docs.stripe.com/api/refunds/create: the whole amount when none is given; the key makes a
         # retried job one refund.
         params: RefundCreateParams = {"payment_intent": payment_intent_id, "metadata": {"why": reason}}
@@ -263,7 +276,7 @@ class StripeGateway:
         except stripe.StripeError as e:
             log.error("Stripe refused to refund %s: %r", payment_intent_id, e)
             raise UpstreamError("the payment provider refused the refund", code="payment_provider_error") from e
-        return str(refund["id"])
+        return Refunded(str(refund["id"]), str(refund["status"]))
 
     async def invoice(self, checkout_id: str) -> Invoice | None:
         try:
@@ -323,8 +336,9 @@ class OfflineGateway:
     async def invoice(self, checkout_id: str) -> Invoice | None:
         return None  # nothing was charged, so nothing is invoiced
 
-    async def refund(self, payment_intent_id: str, reason: str, idempotency_key: str) -> str:
-        return "re_offline_" + hashlib.sha256(idempotency_key.encode()).hexdigest()[:24]  # nothing was charged
+    async def refund(self, payment_intent_id: str, reason: str, idempotency_key: str) -> Refunded:
+        refund_id = "re_offline_" + hashlib.sha256(idempotency_key.encode()).hexdigest()[:24]
+        return Refunded(refund_id, "succeeded")  # nothing was charged
 
     async def close(self) -> None:
         return None

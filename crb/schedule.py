@@ -11,6 +11,9 @@ UNPAID_SESSION_DAYS = 7  # an abandoned quiz's answers and email are kept a week
 # A checkout completed with a delayed payment method (SEPA Direct Debit, bank transfer) waits for its result:
 # a SEPA debit can take up to 14 business days to succeed, so such a session is kept this long before erasure.
 AWAITING_PAYMENT_DAYS = 30
+# Stripe keeps an expired checkout's recovery link this long (CHECKOUT_RECOVERY): the session it pays is kept
+# until the link lapses (the link's own end, where Stripe states it).
+RECOVERY_LINK_DAYS = 30
 FOLLOW_UP_AFTER_DAYS = 7  # the follow-up goes a week after delivery, when the reader has acted or stalled
 GENERATION_STUCK_MINUTES = 15  # a generation running this long has lost its worker: queue it again
 PAID_UNQUEUED_MINUTES = 2  # a paid session with no report job this long after payment: queue it again

@@ -52,6 +52,7 @@ class QuizSession:
     invoice_number: str | None
     invoice_url: str | None
     invoice_pdf_url: str | None
+    amount_tax: int | None  # the VAT within amount_total, as the invoice states it
     # The dispute the payment is under or was last under, as Stripe last told it (crb.disputes).
     dispute_id: str | None
     dispute_status: str | None
@@ -62,6 +63,9 @@ class QuizSession:
     disputed_at: dt.datetime | None
     dispute_event_at: dt.datetime | None
     dispute_closed_at: dt.datetime | None
+    # Stripe's link back to an expired checkout, for a buyer who agreed to promotional email (crb.recovery).
+    checkout_recovery_url: str | None
+    checkout_recovery_expires_at: dt.datetime | None
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> QuizSession:
@@ -211,6 +215,7 @@ STRIPE_PERSONAL_FIELDS = (
     "last_payment_error",  # its payment method carries billing details
     "charges",  # older API versions embed whole charges in a payment intent
     "evidence",  # a dispute's: the customer's name, email, billing address, purchase IP, their messages
+    "after_expiration",  # an expired checkout's recovery link: a checkout with the customer's email filled in
 )
 
 
@@ -251,8 +256,8 @@ async def _erase_session(conn: Connection, session_id: uuid.UUID, now: dt.dateti
     await lifecycle.expire(conn, session_id)  # an unpaid one; a paid one keeps its status
     await conn.execute(
         "update quiz_sessions set answers = '{}'::jsonb, confirmations = '{}'::jsonb, teaser = null, email = null,"
-        " company_name = null, stripe_checkout_url = null, erased_at = coalesce(erased_at, $2, now()),"
-        " updated_at = now() where id = $1",
+        " company_name = null, stripe_checkout_url = null, checkout_recovery_url = null,"
+        " erased_at = coalesce(erased_at, $2, now()), updated_at = now() where id = $1",
         session_id,
         now,
     )

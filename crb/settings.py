@@ -108,6 +108,9 @@ class SiteSettings:
     # the amounts are VAT-inclusive or exclusive as configured; either way every page and email says which.
     stripe_automatic_tax: bool = False
     prices_include_vat: bool = True
+    # Abandoned checkouts: ask for promotional consent, and email one recovery link to those who gave it (the
+    # privacy notice says how long such a session is kept).
+    checkout_recovery: bool = False
     chromium_path: str | None = None  # for the sample report's previews and `crb report`, printing in-process
     renderer_job_timeout_s: float = 30.0  # the deadline of an in-process print, as in the renderer service
 
@@ -275,7 +278,6 @@ class Settings:
             rate_limits=env.rate_limits("RATE_LIMITS"),
             trusted_proxies=env.networks("TRUSTED_PROXIES"),
             operator_email=env.email("OPERATOR_EMAIL") or site.seller.support_email,
-            checkout_recovery=env.flag("CHECKOUT_RECOVERY", False),
             **views,
         )
 
@@ -293,6 +295,7 @@ def _site(env: _Env) -> SiteSettings:
         ),
         stripe_automatic_tax=env.flag("STRIPE_AUTOMATIC_TAX", False),
         prices_include_vat=env.flag("PRICES_INCLUDE_VAT", True),
+        checkout_recovery=env.flag("CHECKOUT_RECOVERY", False),
         chromium_path=_chromium(env),
         renderer_job_timeout_s=_job_timeout(env),
     )

@@ -39,6 +39,24 @@ class StripeEvent(_Lenient):
 Amount = Annotated[int, Field(ge=0, le=2**31 - 1)]
 
 
+# Stripe's recovery link for an expired checkout, a page of its own on https
+# (https://docs.stripe.com/api/checkout/sessions/object#checkout_session_object-after_expiration-recovery).
+RecoveryUrl = Annotated[str, Field(pattern=r"^https://[^\s<>\"'\\]{1,2000}$")]
+
+
+class Recovery(_Lenient):
+    url: RecoveryUrl | None = None
+    expires_at: Annotated[int, Field(ge=0, le=2**33)] | None = None
+
+
+class AfterExpiration(_Lenient):
+    recovery: Recovery | None = None
+
+
+class Consent(_Lenient):
+    promotions: str | None = None  # opt_in, opt_out, or none where it was not asked
+
+
 class CheckoutSessionObject(_Lenient):
     """The fields of a `checkout.session` we act on."""
 
@@ -50,10 +68,23 @@ class CheckoutSessionObject(_Lenient):
     amount_total: Amount | None = None
     currency: Currency | None = None
     payment_intent: StripeId | None = None
+    # Read only by `recovery`: a link we cannot use costs the buyer an email, not the expiry its event records.
+    consent: dict[str, Any] | None = None
+    after_expiration: dict[str, Any] | None = None
 
     @property
     def quiz_session_id(self) -> uuid.UUID | None:
         return _uuid(self.client_reference_id) or _uuid(self.metadata.get("quiz_session_id"))
+
+    @property
+    def recovery(self) -> Recovery | None:
+        """The recovery link of an expired checkout whose buyer agreed to promotional email; else None."""
+        try:
+            consent = Consent.model_validate(self.consent or {})
+            recovery = AfterExpiration.model_validate(self.after_expiration or {}).recovery
+        except ValidationError:
+            return None
+        return recovery if consent.promotions == "opt_in" and recovery is not None and recovery.url else None
 
 
 class ChargeObject(_Lenient):

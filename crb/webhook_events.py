@@ -14,6 +14,7 @@ from crb.db import Connection, Pool
 from crb.fulfilment import PaidCheckout, Payment, Refund, StoredEvent, record_checkout_problem, record_refund
 from crb.lifecycle import OPEN_FOR_CHECKOUT
 from crb.payments import PAID_CHECKOUT
+from crb.recovery import offer as offer_recovery
 from crb.stripe_events import (
     CheckoutSessionObject,
     StripeEvent,
@@ -96,10 +97,16 @@ async def apply(conn: Connection, event: StripeEvent) -> tuple[str, uuid.UUID | 
     match event.type:
         case "checkout.session.completed" | "checkout.session.async_payment_succeeded":
             return await _unpaid(conn, checkout_session(event))  # paid ones went to `fulfil_many`
-        case "checkout.session.expired" | "checkout.session.async_payment_failed":
+        case "checkout.session.expired":
             checkout = checkout_session(event)
-            problem = "expired" if event.type.endswith("expired") else "async_payment_failed"
-            return await _problem(conn, checkout.quiz_session_id, problem, checkout.id)
+            outcome, session_id = await _problem(conn, checkout.quiz_session_id, "expired", checkout.id)
+            recovery = checkout.recovery
+            if outcome == "expired" and session_id and recovery and await offer_recovery(conn, session_id, recovery):
+                return "expired_recovery_offered", session_id
+            return outcome, session_id
+        case "checkout.session.async_payment_failed":
+            checkout = checkout_session(event)
+            return await _problem(conn, checkout.quiz_session_id, "async_payment_failed", checkout.id)
         case "payment_intent.payment_failed":
             return await _problem(conn, payment_intent(event).quiz_session_id, "payment_failed")
         case "charge.refunded":

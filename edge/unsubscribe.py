@@ -1,4 +1,4 @@
-"""`GET /api/unsubscribe?token=…`: the follow-up email's one-click unsubscribe."""
+"""`GET /api/unsubscribe?token=…`: the one-click unsubscribe of the follow-up and checkout-reminder emails."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ _PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Unsubscribed</title></head>
 <body style="font-family:system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem;color:#1d2b3a">
-<h1>You are unsubscribed</h1><p>We will send you no further emails. Your report's download link still works.</p>
+<h1>You are unsubscribed</h1><p>We will send you no further follow-ups or reminders. A report you bought stays
+yours: its download link still works, and we still email you about an order itself (such as a refund).</p>
 <p><a href="{site}/">Back to CRB Analyser</a></p>
 </body></html>"""
 

@@ -67,6 +67,7 @@ QUEUES_JOBS = (
     "refunded",
     "awaiting_payment",
     "async_payment_failed",
+    "expired_recovery_offered",
     *UNDELIVERABLE,
     *disputes.QUEUES_JOBS,
 )

@@ -103,7 +103,8 @@ async def quiz_cleanup(d: Deps) -> dict[str, Any]:
     """Unpaid sessions older than the retention period expire, and their answers and email are erased.
 
     A session waiting for a delayed payment is kept longer: the payment may still succeed, and it needs
-    the session (and its answers) to be fulfilled.
+    the session (and its answers) to be fulfilled. So is one whose checkout's recovery link (`crb.recovery`)
+    can still be paid, until the link lapses.
     """
     now = d.now()
     async with d.pool.acquire() as conn, conn.transaction():
@@ -111,10 +112,12 @@ async def quiz_cleanup(d: Deps) -> dict[str, Any]:
             "select id from quiz_sessions where status = any($3::text[]) and updated_at < $1"
             " and (last_checkout_event is distinct from 'awaiting_payment'"
             " or coalesce(last_checkout_event_at, updated_at) < $2)"
+            " and (checkout_recovery_expires_at is null or checkout_recovery_expires_at < $4)"
             " for update skip locked",
             now - dt.timedelta(days=UNPAID_SESSION_DAYS),
             now - dt.timedelta(days=AWAITING_PAYMENT_DAYS),
             list(lifecycle.UNPAID),
+            now,
         )
         for row in rows:  # the same erasure as the customer's own request, Stripe events and emails included
             await sessions.erase(conn, row["id"], now=now)

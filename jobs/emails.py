@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import uuid
 from typing import Any
@@ -9,7 +10,7 @@ from typing import Any
 from arq import Retry
 from pydantic import ValidationError
 
-from crb import analysis, emails, links, orders, sessions
+from crb import analysis, disputes, emails, links, orders, recovery, sessions
 from crb.assessment.assumptions import CALL_MINUTES
 from crb.downloads import report_file_name
 from crb.errors import UpstreamError
@@ -34,7 +35,7 @@ REFUND_POLICY = (
     "Refunds: if the report is not useful to you, reply within 14 days of your purchase for a full refund, "
     "no questions asked."
 )
-NO_REFUND_LINE = ("refund_confirmation", "payment_failed")
+NO_REFUND_LINE = ("refund_confirmation", "payment_failed", recovery.KIND)
 
 
 @resilient("email")
@@ -62,6 +63,10 @@ async def deliver(d: Deps, sid: uuid.UUID, kind: str) -> str:
         return f"skipped: session {session.status}"
     if kind == "follow_up" and session.unsubscribed_at is not None:
         return "skipped: unsubscribed"
+    if kind == "follow_up" and session.dispute_status in disputes.OPEN:  # it stays due (jobs.followups)
+        return "skipped: payment disputed"
+    if kind == recovery.KIND and (reason := recovery.why_not(session, d.now())) is not None:
+        return f"skipped: {reason}"
     message = await compose(d, session, kind)
     sent = await emails.send_once(d.pool, d.mailer, sid, kind, message)
     return "sent" if sent else "already"
@@ -94,8 +99,12 @@ async def compose(d: Deps, session: QuizSession, kind: str) -> Email:
     if kind == "report_ready":
         attachments = await _attachment(d, context)
         context["attached"] = bool(attachments)
-    if kind == "follow_up":
+    if kind in ("follow_up", recovery.KIND):  # promotional: one click stops them
         context["unsubscribe_url"] = links.unsubscribe_url(d.settings, session.id)
+    if kind == recovery.KIND:
+        context["recovery_url"] = session.checkout_recovery_url
+        context["recovery_until"] = _day(session.checkout_recovery_expires_at)
+        context["price_stated"] = f"{money(tier.amount, tier.currency)} {vat.label}" if tier else None
     if kind == "payment_confirmation":
         invoice, context["invoice_missing"] = await _invoice(d, session)
         context["invoice"] = invoice
@@ -104,6 +113,12 @@ async def compose(d: Deps, session: QuizSession, kind: str) -> Email:
             async with d.pool.acquire() as conn:  # the success page links it too
                 await orders.record_invoice(conn, session.id, invoice)
     return emails.compose(kind, session.email, session.id, context, attachments)
+
+
+def _day(moment: dt.datetime | None) -> str:
+    """A date as the emails write it: 2 January 2027."""
+    assert moment is not None
+    return f"{moment.astimezone(dt.UTC):%-d %B %Y}"
 
 
 async def _invoice(d: Deps, session: QuizSession) -> tuple[Invoice | None, bool]:

@@ -7,6 +7,7 @@ import logging
 import uuid
 from typing import Any
 
+from crb import disputes
 from crb.schedule import FOLLOW_UP_AFTER_DAYS
 from jobs.context import Deps
 from jobs.emails import deliver
@@ -22,6 +23,7 @@ DUE = (
     "select r.id, r.session_id, r.ready_at from reports r join quiz_sessions s on s.id = r.session_id"
     " where r.status = 'ready' and r.follow_up_sent_at is null and r.ready_at <= $1"
     " and s.status = 'delivered' and s.unsubscribed_at is null and s.erased_at is null"
+    " and (s.dispute_status is null or s.dispute_status <> all($5::text[]))"
     " and ($2::timestamptz is null or (r.ready_at, r.id) > ($2, $3::uuid))"
     " order by r.ready_at, r.id limit $4"
 )
@@ -30,6 +32,7 @@ DUE = (
 @recorded("follow-up-emails")
 async def follow_up_emails(d: Deps) -> dict[str, Any]:
     """Every report delivered at least a week ago and not yet followed up, however long ago: not a window.
+    A payment under an open dispute waits: its follow-up goes once the dispute is won (a lost one is a refund).
 
     Batches go in (ready_at, id) order after the last row seen, so a row that failed is not met again in
     this run; it stays due, and the next run tries it again.
@@ -39,7 +42,7 @@ async def follow_up_emails(d: Deps) -> dict[str, Any]:
     after: tuple[dt.datetime | None, uuid.UUID | None] = (None, None)
     errors_in_a_row = due = 0
     while errors_in_a_row < MAX_ERRORS_IN_A_ROW:
-        rows = await d.pool.fetch(DUE, cutoff, *after, BATCH)
+        rows = await d.pool.fetch(DUE, cutoff, *after, BATCH, list(disputes.OPEN))
         for row in rows:
             outcome = await _follow_up(d, row)
             outcomes[outcome] = outcomes.get(outcome, 0) + 1

@@ -20,7 +20,7 @@ async def refund_payment(ctx: dict[str, Any], payment_intent_id: str, reason: st
     d = deps(ctx)
     try:
         # One key per payment: however often this runs, Stripe makes one refund.
-        refund_id = await d.gateway.refund(payment_intent_id, reason, idempotency_key=f"refund-{payment_intent_id}")
+        refund = await d.gateway.refund(payment_intent_id, reason, idempotency_key=f"refund-{payment_intent_id}")
     except UpstreamError as e:
         job_try = int(ctx.get("job_try", 1))
         if d.retries.refund.exhausted(job_try):
@@ -29,5 +29,20 @@ async def refund_payment(ctx: dict[str, Any], payment_intent_id: str, reason: st
             )
             return "failed"
         raise Retry(defer=d.retries.refund.defer_s(job_try)) from e
-    log.warning("refunded %s in full (%s, event %s): refund %s", payment_intent_id, reason, event_id, refund_id)
-    return f"refunded ({refund_id})"
+    if not refund.on_its_way:  # Stripe made the refund but cannot pay it out: someone has to
+        log.error(
+            "refund %s of %s (%s, event %s) is %s at Stripe: the money is not on its way back; see the Dashboard",
+            refund.id,
+            payment_intent_id,
+            reason,
+            event_id,
+            refund.status,
+        )
+        return f"refund {refund.status} ({refund.id})"
+    if refund.status == "pending":  # a bank debit's refund takes days; `charge.refunded` comes when it is made
+        log.warning(
+            "refund %s of %s (%s, event %s) is pending at Stripe", refund.id, payment_intent_id, reason, event_id
+        )
+        return f"refund pending ({refund.id})"
+    log.warning("refunded %s in full (%s, event %s): refund %s", payment_intent_id, reason, event_id, refund.id)
+    return f"refunded ({refund.id})"

@@ -202,6 +202,7 @@ def _context(
             "awaiting_payment_days": schedule.AWAITING_PAYMENT_DAYS,
             "follow_up_after_days": schedule.FOLLOW_UP_AFTER_DAYS,
             "checkout_expiry_minutes": settings.checkout_expiry_minutes,
+            "recovery_link_days": schedule.RECOVERY_LINK_DAYS if settings.checkout_recovery else None,
         },
         "pillar_names": _pillar_names(),
     }

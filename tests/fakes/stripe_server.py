@@ -67,6 +67,9 @@ class FakeStripe:
     invoices: dict[str, dict[str, Any]] = field(default_factory=dict)  # by id
     disputes: dict[str, dict[str, Any]] = field(default_factory=dict)  # by id
     fail_with: int | None = None
+    # What a new refund's status is: succeeded, or pending (a bank debit's), or failed (a closed account).
+    refund_status: str = "succeeded"
+    tax_rate_percent: float = 19.0  # Stripe Tax's rate for the buyer's address (Germany's, by default)
     webhook_endpoints: list[dict[str, Any]] = field(default_factory=list)
 
     def app(self) -> web.Application:
@@ -143,7 +146,7 @@ class FakeStripe:
                 payment_intent=params["payment_intent"],
                 reason=params.get("reason"),
                 metadata=params.get("metadata", {}),
-                status="succeeded",
+                status=self.refund_status,
             )
             self.refunds[key] = refund
         return web.json_response(self.refunds[key])
@@ -158,8 +161,7 @@ class FakeStripe:
             return _error(
                 400, "invalid_request_error", 'Only Checkout Sessions with a status in ["open"] can be expired.'
             )
-        session.update(status="expired")
-        return web.json_response(session)
+        return web.json_response(self.expire(session["id"]))
 
     def checkout_session(self, params: dict[str, Any]) -> dict[str, Any]:
         s = fixture("checkout.session")
@@ -187,15 +189,31 @@ class FakeStripe:
         return s
 
     def complete(self, session_id: str, *, payment_status: str = "paid") -> dict[str, Any]:
-        """Mark a session paid as Stripe would after the customer pays; return its updated object. A session
-        made with `invoice_creation[enabled]` gets its invoice, paid, with its number and links."""
+        """Mark a session paid as Stripe would after the customer pays; return its updated object. With
+        `automatic_tax[enabled]`, Stripe Tax works out VAT at `tax_rate_percent` (the buyer's country's rate)
+        within an inclusive price or on top of an exclusive one. A session made with `invoice_creation[enabled]`
+        gets its invoice, paid, with its number, links and the same amounts."""
         s = self.sessions[session_id]
+        params = self.params[session_id]
+        price = params["line_items"][0]["price_data"]
+        subtotal, tax = int(price["unit_amount"]), 0
+        if params.get("automatic_tax", {}).get("enabled") == "true":
+            rate = self.tax_rate_percent / 100
+            inclusive = price.get("tax_behavior") == "inclusive"
+            tax = round(subtotal - subtotal / (1 + rate)) if inclusive else round(subtotal * rate)
+            total = subtotal if inclusive else subtotal + tax
+            s["automatic_tax"] = {"enabled": True, "liability": {"type": "self"}, "status": "complete"}
+        else:
+            total = subtotal
         s.update(
             status="complete",
             payment_status=payment_status,
             payment_intent=s["payment_intent"] or "pi_test_" + secrets.token_hex(12),
+            amount_subtotal=subtotal,
+            amount_total=total,
+            total_details={"amount_discount": 0, "amount_shipping": 0, "amount_tax": tax},
         )
-        creation = self.params[session_id].get("invoice_creation", {})
+        creation = params.get("invoice_creation", {})
         if creation.get("enabled") == "true" and payment_status == "paid" and not s.get("invoice"):
             invoice = fixture("invoice")
             iid = "in_test_" + secrets.token_hex(12)
@@ -207,10 +225,58 @@ class FakeStripe:
                 invoice_pdf=f"{self.base_url}/i/{iid}/pdf",
                 metadata=creation.get("invoice_data", {}).get("metadata", {}),
                 payment_intent=s["payment_intent"],
+                currency=s["currency"],
+                subtotal=total - tax if price.get("tax_behavior") == "inclusive" else subtotal,
+                total_excluding_tax=total - tax,
+                total=total,
+                amount_due=total,
+                amount_paid=total,
+                amount_remaining=0,
             )
             self.invoices[iid] = invoice
             s["invoice"] = iid
         return copy.deepcopy(s)
+
+    def expire(self, session_id: str, *, promotions: str | None = None) -> dict[str, Any]:
+        """The session expires unpaid (its time ran out, or it was expired through the API); return it as the
+        `checkout.session.expired` event carries it. `promotions` is the buyer's answer to the consent box, which
+        Checkout shows only where the session asked for it (`consent_collection[promotions]`); a session made with
+        `after_expiration[recovery][enabled]` gets its recovery link, valid for 30 days
+        (https://docs.stripe.com/payments/checkout/abandoned-carts)."""
+        s = self.sessions[session_id]
+        params = self.params.get(session_id, {})
+        s["status"] = "expired"
+        asked = params.get("consent_collection", {}).get("promotions") == "auto"
+        s["consent"] = {"promotions": promotions if asked else None, "terms_of_service": None}
+        s["consent_collection"] = params.get("consent_collection")
+        if params.get("after_expiration", {}).get("recovery", {}).get("enabled") == "true":
+            s["after_expiration"] = {
+                "recovery": {
+                    "allow_promotion_codes": False,
+                    "enabled": True,
+                    "expires_at": int(time.time()) + 30 * 24 * 3600,
+                    "url": f"https://buy.stripe.com/r/test_{secrets.token_urlsafe(24)}",
+                }
+            }
+        else:
+            s["after_expiration"] = None
+        return copy.deepcopy(s)
+
+    def recover(self, recovery_url: str) -> dict[str, Any]:
+        """The buyer opens a recovery link: Stripe makes a new session, a copy of the expired one, open for 24
+        hours; return it."""
+        (old,) = [
+            s
+            for s in self.sessions.values()
+            if (s.get("after_expiration") or {}).get("recovery", {}).get("url") == recovery_url
+        ]
+        params = dict(self.params[old["id"]], expires_at=str(int(time.time()) + 24 * 3600))
+        params.pop("after_expiration", None)
+        new = self.checkout_session(params)
+        new["recovered_from"] = old["id"]
+        self.sessions[new["id"]] = new
+        self.params[new["id"]] = params
+        return copy.deepcopy(new)
 
     def dispute(self, session_id: str, *, status: str = "needs_response", reason: str = "fraudulent") -> dict[str, Any]:
         """The customer's bank disputes a completed session's payment: a new dispute, as Stripe would make it

@@ -15,6 +15,7 @@ import asyncpg
 import pytest
 
 from crb.payments import order_reference
+from crb.schedule import FOLLOW_UP_AFTER_DAYS
 from crb.settings import Settings
 from jobs.context import utc_now
 from tests.fakes.renderer import FakeRenderer
@@ -173,6 +174,24 @@ async def test_a_lost_dispute_revokes_the_files_and_sends_the_customer_nothing(
     assert "- refund_confirmation: withheld" in text(alert)
     row = await db.fetchrow("select status, refund_amount from quiz_sessions where id = $1", uuid.UUID(sid))
     assert tuple(row) == ("refunded", 14700)
+
+
+async def test_the_follow_up_waits_while_the_payment_is_disputed_and_goes_once_it_is_won(
+    edge: tuple[Client, Settings], db: asyncpg.Connection
+) -> None:
+    client, settings = edge
+    sid, _ = await delivered(client, settings)
+    opened = dispute("needs_response")
+    assert await disputed(client, settings, db, sid, "charge.dispute.created", opened) == "dispute_needs_response"
+    week = dt.timedelta(days=FOLLOW_UP_AFTER_DAYS, hours=1)
+    await work(settings, ("follow_up_emails",), later=week)
+    assert outbox(settings, "follow-up") == []
+    due = "select follow_up_sent_at from reports where session_id = $1 and status = 'ready'"
+    assert await db.fetchval(due, uuid.UUID(sid)) is None  # still due
+    won = {**opened, "status": "won"}
+    assert await disputed(client, settings, db, sid, "charge.dispute.closed", won) == "dispute_won"
+    await work(settings, ("follow_up_emails",), later=week + dt.timedelta(days=1))
+    assert len(outbox(settings, "follow-up")) == 1
 
 
 async def test_an_inquiry_and_its_close_alert_as_an_inquiry(

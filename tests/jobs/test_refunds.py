@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 import pytest
@@ -38,7 +39,26 @@ async def test_a_refund_stripe_refuses_is_an_upstream_error(settings: Settings, 
         with pytest.raises(UpstreamError):
             await gateway.refund("pi_test_x", "paid_after_expiry", idempotency_key="refund-pi_test_x")
         fake_stripe.fail_with = None
-        assert (await gateway.refund("pi_test_x", "paid_after_expiry", "refund-pi_test_x")).startswith("re_test_")
+        assert (await gateway.refund("pi_test_x", "paid_after_expiry", "refund-pi_test_x")).id.startswith("re_test_")
         assert fake_stripe.refunds["refund-pi_test_x"]["reason"] is None  # Stripe's reasons fit duplicates only
     finally:
         await gateway.close()
+
+
+@pytest.mark.parametrize(
+    ("status", "level", "said"),
+    [
+        ("pending", logging.WARNING, "is pending at Stripe"),
+        ("failed", logging.ERROR, "is failed at Stripe: the money is not on its way back"),
+    ],
+)
+async def test_a_refund_not_yet_paid_out_is_logged_as_it_stands(
+    settings: Settings, fake_stripe: FakeStripe, caplog: pytest.LogCaptureFixture, status: str, level: int, said: str
+) -> None:
+    fake_stripe.refund_status = status  # a bank debit's refund takes days; one to a closed account fails
+    with caplog.at_level(logging.INFO, logger="jobs.refunds"):
+        await run_jobs(settings, ("refund_payment", "pi_test_debit", "paid_after_expiry", "evt_test_2"))
+    [refund] = fake_stripe.refunds.values()
+    assert refund["status"] == status
+    [line] = [r for r in caplog.records if r.name == "jobs.refunds"]
+    assert line.levelno == level and said in line.getMessage() and "refunded" not in line.getMessage()

@@ -768,3 +768,41 @@ async def test_a_stripe_payment_s_confirmation_links_the_invoice_stripe_made(
     invoice = fake_stripe.invoices[paid["invoice"]]
     assert f"Your invoice {invoice['number']}" in text and invoice["hosted_invoice_url"] in text
     assert invoice["metadata"] == {"quiz_session_id": sid, "tier": "report"}
+
+
+@pytest.mark.parametrize(
+    ("inclusive", "stated"),
+    [
+        ("true", "€147.00 incl. €23.47 VAT"),  # VAT within the price: 147 / 1.19 = 123.53 net
+        ("false", "€174.93 incl. €27.93 VAT"),  # VAT on top of a net price: 147 * 1.19
+    ],
+)
+async def test_stripe_tax_s_vat_is_stated_as_the_invoice_has_it(
+    edge_client: Callable[..., Any],
+    fake_stripe: FakeStripe,
+    world: World,
+    inclusive: str,
+    stated: str,
+) -> None:
+    secret = "whsec_tax"
+    client, settings = await edge_client(
+        STRIPE_SECRET_KEY="sk_test_tax",
+        STRIPE_API_BASE=fake_stripe.base_url,
+        STRIPE_WEBHOOK_SECRET=secret,
+        STRIPE_AUTOMATIC_TAX="true",
+        PRICES_INCLUDE_VAT=inclusive,
+    )
+    sid, token = await completed_session(client)
+    checkout_id = (await checkout(client, sid, token))["checkout_id"]
+    assert fake_stripe.params[checkout_id]["automatic_tax"] == {"enabled": "true"}
+    paid = fake_stripe.complete(checkout_id)  # a German buyer: Stripe Tax at 19%
+    assert paid["total_details"]["amount_tax"] == int(stated.split("€")[2].split()[0].replace(".", ""))
+    body, header = signed_event(event("checkout.session.completed", paid), secret)
+    response = await client.post("/api/payments/webhook", data=body, headers={"Stripe-Signature": header})
+    assert (await response.json())["outcome"] == "fulfilled"
+    await work(settings, world)
+    [confirmation] = outbox(settings, "payment-confirmation")
+    text = " ".join(confirmation.get_body(preferencelist=("plain",)).get_content().split())  # type: ignore[union-attr]
+    assert stated in text
+    order = (await (await client.get(f"/api/sessions/{sid}", headers=auth(token))).json())["order"]
+    assert order["amount"] == stated and order["invoice"]["number"] == fake_stripe.invoices[paid["invoice"]]["number"]

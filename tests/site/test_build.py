@@ -169,6 +169,10 @@ def test_privacy_states_the_retention_periods_of_crb_schedule(tmp_path: Path, mo
     assert (
         "idle for 11 days" in changed and "Deleted 45 days after" in changed and "Expires after 90 minutes" in changed
     )
+    assert "reminder" not in privacy  # no recovery emails unless CHECKOUT_RECOVERY
+    recovering = text(made(tmp_path / "c", settings=settings(CHECKOUT_RECOVERY="true"))["privacy.html"])
+    assert f"Stripe keeps it {schedule.RECOVERY_LINK_DAYS} days" in recovering
+    assert "we send one reminder with a link back to it" in recovering
 
 
 def test_the_api_base_is_a_build_setting(tmp_path: Path) -> None:
