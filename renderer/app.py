@@ -172,7 +172,7 @@ def _json_request(body: Any) -> tuple[str, PrintRequest]:
         html = body.get("html")
         if not isinstance(html, str) or not html.strip():
             raise OptionError("html", "must be the HTML document, a non-empty string")
-        options = {name: value for name, value in body.items() if name != "html"}
+        options = {name: value for name, value in body.items() if name != "html" and value is not None}  # null: unset
         check_names(options, FIELDS)
         return html, read_print_request(options, PLAIN)
     except OptionError as exc:

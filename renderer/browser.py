@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import contextvars
 import re
 
 from playwright.async_api import Browser, BrowserContext, Page, Playwright, WebSocketRoute
@@ -90,12 +92,23 @@ async def open_url(page: Page, url: str) -> None:
     await page.goto(url, wait_until="load")
 
 
+# When the job in this task must be done (the event loop's clock), set by the pool: a wait for an expression
+# gives up a little before it, so that an expression that never comes true is the document's fault (a 400),
+# not the renderer running out of time (a 504).
+JOB_DEADLINE: contextvars.ContextVar[float | None] = contextvars.ContextVar("job_deadline", default=None)
+WAIT_MARGIN_S = 1.0
+
+
 async def wait_until_true(page: Page, expression: str) -> None:
     """Wait until the document's JavaScript `expression` is truthy (Gotenberg's `waitForExpression`)."""
+    deadline = JOB_DEADLINE.get()
+    left_s = None if deadline is None else max(0.1, deadline - asyncio.get_running_loop().time() - WAIT_MARGIN_S)
     try:
-        await page.wait_for_function(expression)
-    except PlaywrightTimeoutError:
-        raise
+        await page.wait_for_function(expression, timeout=None if left_s is None else left_s * 1000)
+    except PlaywrightTimeoutError as exc:
+        if left_s is None:
+            raise
+        raise DocumentError(f"waitForExpression: the expression was still false after {left_s:.0f} s") from exc
     except PlaywrightError as exc:
         if page.is_closed():
             raise

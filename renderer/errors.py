@@ -76,8 +76,9 @@ def api_error(exc: Exception) -> ApiError:
             return ApiError(400, "unprintable_document", str(exc))
         case MergeError():
             return ApiError(400, "invalid_pdf", str(exc))
-        case web.HTTPException():
-            return ApiError(exc.status, _HTTP_CODES.get(exc.status, _snake(exc.reason)), exc.reason)
+        case web.HTTPException():  # a 405 keeps its Allow header (RFC 9110)
+            allow = {"Allow": exc.headers["Allow"]} if "Allow" in exc.headers else {}
+            return ApiError(exc.status, _HTTP_CODES.get(exc.status, _snake(exc.reason)), exc.reason, headers=allow)
         case QueueFull():
             retry = {"Retry-After": str(exc.retry_after_s)}
             return ApiError(503, "busy", "the renderer is at capacity; retry later", headers=retry)

@@ -105,6 +105,8 @@ HEALTH_SCHEMA: dict[str, Any] = {
     },
 }
 
+OBJECT_ONLY: dict[str, Any] = {"type": "object", "examples": [{"Title": "Q1", "Author": "Finance", "Keywords": ["q1"]}]}
+DOCUMENT: dict[str, Any] = {"type": "string", "pattern": r"\S"}  # an HTML document: not empty, not only blanks
 RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait before trying again.", "schema": {"type": "integer"}}}
 
 
@@ -177,13 +179,13 @@ def _reports_operation() -> dict[str, Any]:
 
 def _pdf_operation() -> dict[str, Any]:
     parameters = [
-        {
-            "name": name,
-            "in": "query",
-            "required": False,
-            "description": description,
-            "schema": _with_default(schema, default),
-        }
+        {"name": name, "in": "query", "required": False, "description": description}
+        # An object goes into the query as its JSON text (OpenAPI's `content`), not as a key=value per property.
+        | (
+            {"content": {JSON: {"schema": OBJECT_ONLY}}}
+            if name == "metadata"
+            else {"schema": _with_default(schema, default)}
+        )
         for name, (schema, description, default, _) in FIELD_DOCS.items()
         if name in FIELDS
     ]
@@ -199,7 +201,7 @@ def _pdf_operation() -> dict[str, Any]:
         "requestBody": {
             "required": True,
             "content": {
-                "text/html": {"schema": {"type": "string"}},
+                "text/html": {"schema": DOCUMENT},
                 JSON: {"schema": {"$ref": "#/components/schemas/PdfRequest"}},
             },
         },
@@ -211,8 +213,8 @@ def _pdf_operation() -> dict[str, Any]:
 
 
 def _pdf_request_schema() -> dict[str, Any]:
-    properties = {
-        name: {**_with_default(schema, default), "description": description}
+    properties = {  # null, as JSON clients send for "not set", is the default
+        name: {**_nullable(_with_default(schema, default)), "description": description}
         for name, (schema, description, default, _) in FIELD_DOCS.items()
         if name in FIELDS
     }
@@ -220,7 +222,7 @@ def _pdf_request_schema() -> dict[str, Any]:
         "type": "object",
         "required": ["html"],
         "additionalProperties": False,
-        "properties": {"html": {"type": "string", "description": "The HTML document."}, **properties},
+        "properties": {"html": {**DOCUMENT, "description": "The HTML document."}, **properties},
     }
 
 
@@ -303,6 +305,14 @@ def _version_operation() -> dict[str, Any]:
         "security": [],
         "responses": {"200": {"description": "The version.", "content": text}},
     }
+
+
+def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
+    types = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
+    nullable = {**schema, "type": [*types, "null"]}
+    if "enum" in schema:
+        nullable["enum"] = [*schema["enum"], None]
+    return nullable
 
 
 def _with_default(schema: dict[str, Any], default: object) -> dict[str, Any]:

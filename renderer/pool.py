@@ -17,6 +17,7 @@ from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 from crb.settings import RendererSettings
 from renderer.assets import AssetServer, Bundle
 from renderer.browser import (
+    JOB_DEADLINE,
     close_quietly,
     may_refresh,
     open_url,
@@ -173,8 +174,11 @@ class Printer:
             raise RuntimeError("Printer.start() has not been called")
         if wait_for is not None and not javascript:
             raise ValueError("waiting for an expression needs JavaScript")
+        # A deadline of its own, or the one the caller set (renderer.state.guarded), for a wait to stop short of.
+        deadline = JOB_DEADLINE.get() if timeout_s is None else asyncio.get_running_loop().time() + timeout_s
+        token = JOB_DEADLINE.set(deadline)
         try:
-            async with asyncio.timeout(timeout_s):
+            async with asyncio.timeout_at(None if timeout_s is None else deadline):
                 try:
                     return await self._print_once(document, javascript, options, wait_for)
                 except Crashed as exc:
@@ -185,6 +189,8 @@ class Printer:
                     raise BrowserUnavailable("Chromium went away twice during one job") from exc
         except PlaywrightTimeoutError as exc:
             raise TimeoutError("Chromium did not finish the page in time") from exc
+        finally:
+            JOB_DEADLINE.reset(token)
 
     async def _print_once(
         self, document: Document, javascript: bool, options: PrintOptions, wait_for: str | None
