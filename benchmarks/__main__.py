@@ -8,7 +8,7 @@ import importlib
 import traceback
 
 # Each module has `async def run(quick: bool) -> None`; add a line here for a new one.
-MODULES = ("benchmarks.renderer", "benchmarks.webhooks", "benchmarks.burst")
+MODULES = ("benchmarks.renderer", "benchmarks.webhooks", "benchmarks.burst", "benchmarks.recovery")
 
 
 def main() -> None:
