@@ -19,7 +19,20 @@ from crb.outbox import Relay
 from crb.payments import gateway_for
 from crb.settings import Settings
 from crb.storage import store_for
-from edge import admin, checkout, downloads, metrics, offline, ratelimit, sessions, site, unsubscribe, webhooks
+from edge import (
+    admin,
+    checkout,
+    downloads,
+    metrics,
+    offline,
+    openapi,
+    ratelimit,
+    sessions,
+    site,
+    unsubscribe,
+    webhooks,
+)
+from edge.api import Health
 from edge.cors import cors
 from edge.errors import RETRY_AFTER_S, json_errors
 from edge.keys import ARQ, GATEWAY, HTTP, METRICS, PAYMENTS, POOL, REDIS_URL, RELAY, SETTINGS, STORE
@@ -52,6 +65,7 @@ def routes(settings: Settings) -> list[web.AbstractRouteDef]:
     table: list[web.AbstractRouteDef] = [
         web.get("/healthz", health),
         web.get("/metrics", metrics.metrics),
+        web.get("/api/openapi.json", openapi.openapi),
         web.get("/api/quiz", sessions.get_quiz),
         web.post("/api/sessions", sessions.create_session),
         web.get("/api/sessions/{id}", sessions.get_session),
@@ -71,7 +85,8 @@ def routes(settings: Settings) -> list[web.AbstractRouteDef]:
             web.get("/offline-checkout/{checkout_id}", offline.checkout_page),
             web.post("/offline-checkout/{checkout_id}/{action}", offline.act),
         ]
-    return [*table, web.get("/{path:.*}", site.site_file)]  # last: the static site, in development
+    # Last: the static site, in development. Not under /api/, so an API route's 405 names its own methods only.
+    return [*table, web.get(r"/{path:(?!api/).*}", site.site_file)]
 
 
 HEALTH_TIMEOUT_S = 2.0  # a dependency that takes longer than this to answer a ping counts as down
@@ -85,7 +100,7 @@ async def health(request: web.Request) -> web.Response:
     )
     down = [name for name, result in zip(checks, results, strict=True) if isinstance(result, BaseException)]
     if not down:
-        return web.json_response({"status": "ok"})
+        return web.json_response(Health(status="ok").body())
     for name, result in zip(checks, results, strict=True):
         if isinstance(result, BaseException):
             log.warning("health: %s is not answering: %r", name, result)

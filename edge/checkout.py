@@ -13,6 +13,7 @@ from crb.errors import Conflict, Unprocessable
 from crb.payments import CheckoutRequest, checkout_expiry
 from crb.ratelimits import RateLimited
 from edge import ratelimit
+from edge.api import CheckoutStarted
 from edge.auth import authorised
 from edge.errors import read_json_object
 from edge.keys import GATEWAY, POOL, RELAY, SETTINGS
@@ -40,15 +41,15 @@ async def start_checkout(request: web.Request) -> web.Response:
         raise Conflict(PAYMENT_PENDING, code="payment_pending")
     sid, now = session.id, dt.datetime.now(dt.UTC)
     if (url := sessions.open_checkout(session, email=email, tier=tier.id, now=now)) is not None:
-        return web.json_response({"url": url, "checkout_id": session.stripe_checkout_session_id})
+        return web.json_response(CheckoutStarted(url=url, checkout_id=session.stripe_checkout_session_id).body())
     try:
         await ratelimit.count(request, "checkout")  # each new one is a Checkout Session at Stripe
     except RateLimited:
         if (url := sessions.open_checkout(session, now=now)) is None:
             raise
         # Beyond the limit the open checkout is offered again (for the email and tier it was opened with).
-        body = {"url": url, "checkout_id": session.stripe_checkout_session_id, "reused": True}
-        return web.json_response(body | {"email": session.email, "tier": session.tier})
+        reused = CheckoutStarted(url=url, checkout_id=session.stripe_checkout_session_id, reused=True)
+        return web.json_response(reused.body() | {"email": session.email, "tier": session.tier})
     await close_previous(request, session)
     expires_at = checkout_expiry(now, settings.checkout_expiry_minutes)
     checkout = await request.app[GATEWAY].create_checkout(
@@ -77,7 +78,7 @@ async def start_checkout(request: web.Request) -> web.Response:
         )
     if not started:
         raise Conflict("this session was paid for meanwhile", code="already_paid")
-    return web.json_response({"url": checkout.url, "checkout_id": checkout.id})
+    return web.json_response(CheckoutStarted(url=checkout.url, checkout_id=checkout.id).body())
 
 
 PAYMENT_PENDING = "the payment for this session is still being processed; we will email you when it arrives"

@@ -10,11 +10,22 @@ from typing import Any
 from aiohttp import web
 
 from crb import analysis, downloads, fulfilment, lifecycle, links, orders, sessions
-from crb.errors import Conflict, ServiceUnavailable, Unprocessable, UpstreamError
+from crb.errors import Conflict, Gone, ServiceUnavailable, Unprocessable, UpstreamError
 from crb.quiz import Quiz, load_quiz, validate_answers
 from crb.quiz import confirmation as confirming
 from crb.quiz.confirmation import Confirmations
 from crb.storage import StorageError
+from edge.api import (
+    AnswersSaved,
+    CheckoutState,
+    Erased,
+    OrderView,
+    ReportState,
+    SessionCreated,
+    SessionState,
+    TierView,
+    ToConfirm,
+)
 from edge.auth import authorised
 from edge.errors import extreme_body, read_json_object
 from edge.keys import GATEWAY, POOL, RELAY, SETTINGS, STORE
@@ -25,14 +36,14 @@ log = logging.getLogger(__name__)
 async def get_quiz(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS]
     quiz = load_quiz().model_dump(mode="json", exclude_none=True)
-    quiz["tiers"] = [{"id": t.id, "name": t.name, "amount": t.amount, "currency": t.currency} for t in settings.tiers]
-    return web.json_response(quiz)
+    tiers = [TierView(id=t.id, name=t.name, amount=t.amount, currency=t.currency).body() for t in settings.tiers]
+    return web.json_response(quiz | {"tiers": tiers})
 
 
 async def create_session(request: web.Request) -> web.Response:
     async with request.app[POOL].acquire() as conn:
         new = await sessions.create(conn, load_quiz().version)
-    return web.json_response({"id": str(new.id), "token": new.token, "status": new.status}, status=201)
+    return web.json_response(SessionCreated(id=new.id, token=new.token, status="in_progress").body(), status=201)
 
 
 async def _current(request: web.Request) -> sessions.QuizSession:
@@ -45,20 +56,19 @@ async def _current(request: web.Request) -> sessions.QuizSession:
 
 async def get_session(request: web.Request) -> web.Response:
     session = await _current(request)
-    report = await report_state(request, session.id)
-    return web.json_response(
-        {
-            "id": str(session.id),
-            "status": session.status,
-            "answers": session.answers,
-            **_confirmation_state(session.answers, session.confirmations, in_progress=session.status == "in_progress"),
-            "teaser": session.teaser,
-            "tier": session.tier,
-            "report": report,
-            "checkout": {"last_event": session.last_checkout_event},
-            "order": orders.order_view(request.app[SETTINGS], session),
-        }
+    order = orders.order_view(request.app[SETTINGS], session)
+    state = SessionState(
+        id=session.id,
+        status=session.status,
+        answers=session.answers,
+        **_confirmation_state(session.answers, session.confirmations, in_progress=session.status == "in_progress"),
+        teaser=session.teaser,
+        tier=session.tier,
+        report=await report_state(request, session.id),
+        checkout=CheckoutState(last_event=session.last_checkout_event),
+        order=None if order is None else OrderView.model_validate(order),
     )
+    return web.json_response(state.body())
 
 
 async def save_answers(request: web.Request) -> web.Response:
@@ -74,8 +84,10 @@ async def save_answers(request: web.Request) -> web.Response:
         confirming.check_save(stored, merged)
         confirmed = confirming.bind(kept, confirm, merged)
         saved = await sessions.save_answers(conn, session.id, clean, cleared, confirmed)
-    body = {"id": str(session.id), "status": "in_progress", "answers": saved}
-    return web.json_response(body | _confirmation_state(saved, confirmed))
+    saved_state = AnswersSaved(
+        id=session.id, status="in_progress", answers=saved, **_confirmation_state(saved, confirmed)
+    )
+    return web.json_response(saved_state.body())
 
 
 def _answers_and_confirm(quiz: Quiz, body: dict[str, Any]) -> tuple[dict[str, Any], Confirmations]:
@@ -94,12 +106,14 @@ def _confirmation_state(
 ) -> dict[str, Any]:
     """What the customer confirmed, and which extreme answers still wait for a confirmation."""
     waiting = confirming.unconfirmed(answers, confirmed) if in_progress else []
-    return {"confirmed": confirmed, "needs_confirmation": [extreme_body(x) for x in waiting]}
+    return {"confirmed": confirmed, "needs_confirmation": [ToConfirm(**extreme_body(x)) for x in waiting]}
 
 
 async def complete(request: web.Request) -> web.Response:
     session = await authorised(request)
     if session.status != "in_progress":
+        if session.teaser is None:  # erased, or expired before it was complete
+            raise Gone(f"this assessment was erased ({session.status}); start a new one", code="erased")
         return web.json_response(session.teaser)
     answers = validate_answers(load_quiz(), session.answers, complete=True)
     confirming.check_complete(answers, session.confirmations)
@@ -119,19 +133,17 @@ async def complete(request: web.Request) -> web.Response:
 
 async def get_report(request: web.Request) -> web.Response:
     session = await _current(request)
-    return web.json_response(await report_state(request, session.id))
+    return web.json_response((await report_state(request, session.id)).body())
 
 
-async def report_state(request: web.Request, session_id: uuid.UUID) -> dict[str, Any]:
+async def report_state(request: web.Request, session_id: uuid.UUID) -> ReportState:
     """The live report's status, and its download link once it is ready and the session may still have it."""
     async with request.app[POOL].acquire() as conn:
         report = await downloads.session_report(conn, session_id)
-    if report is None:
-        return {"status": "none"}
-    state: dict[str, Any] = {"status": report.status}
-    if report.status == "ready" and not report.revoked:
+    state: dict[str, Any] = {"status": "none" if report is None else report.status}
+    if report is not None and report.status == "ready" and not report.revoked:
         state["download_url"] = links.download_url(request.app[SETTINGS], report.id)
-    return state
+    return ReportState.model_validate(state)
 
 
 async def erase(request: web.Request) -> web.Response:
@@ -155,4 +167,4 @@ async def erase(request: web.Request) -> web.Response:
             " send the same request again to finish",
             code="erasure_incomplete",
         ) from e
-    return web.json_response({"id": str(session.id), "erased": True})
+    return web.json_response(Erased(id=session.id, erased=True).body())

@@ -6,6 +6,7 @@ from aiohttp import web
 
 from crb import links, sessions
 from crb.errors import BadRequest
+from edge.api import Unsubscribed
 from edge.keys import POOL, SETTINGS
 
 _PAGE = """<!doctype html>
@@ -25,5 +26,5 @@ async def unsubscribe(request: web.Request) -> web.Response:
     async with request.app[POOL].acquire() as conn:
         await sessions.unsubscribe(conn, session_id)
     if "application/json" in request.headers.get("Accept", ""):
-        return web.json_response({"unsubscribed": True})
+        return web.json_response(Unsubscribed(unsubscribed=True).body())
     return web.Response(text=_PAGE.replace("{site}", request.app[SETTINGS].site_url), content_type="text/html")

@@ -17,6 +17,7 @@ from crb.fulfilment import UNDELIVERABLE, Payment, fulfil_many
 from crb.settings import Settings
 from crb.stripe_events import StripeEvent, parse_event
 from crb.webhook_events import record_and_apply
+from edge.api import WebhookReceived
 from edge.keys import METRICS, PAYMENTS, POOL, RELAY, SETTINGS
 
 log = logging.getLogger(__name__)
@@ -59,7 +60,7 @@ async def stripe_webhook(request: web.Request) -> web.Response:
         )
     else:
         log.info("stripe event %s (%s): %s", event.id, event.type, outcome)
-    return web.json_response({"received": True, "outcome": outcome})
+    return web.json_response(WebhookReceived(received=True, outcome=outcome).body())
 
 
 QUEUES_JOBS = (
