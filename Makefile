@@ -14,15 +14,16 @@ CHROMIUM := /usr/lib/chromium/chromium
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
 
-setup: system-packages $(STAMP) $(NODE_STAMP) ## install Chromium, fonts, the Python environment and axe-core (quick when present)
+setup: system-packages $(STAMP) $(NODE_STAMP) ## install Chromium, fonts, npm, the Python environment, axe-core and the Supabase CLI (quick when present)
 
-system-packages: ## Debian's chromium, fonts and a C compiler, only if missing (needs root)
+system-packages: ## Debian's chromium, fonts, poppler, a C compiler and npm, only if missing (needs root)
 	@missing=""; \
 	test -x $(CHROMIUM) || missing="$$missing chromium"; \
 	test -d /usr/share/fonts/truetype/dejavu || missing="$$missing fonts-dejavu-core"; \
 	command -v pdftoppm >/dev/null || missing="$$missing poppler-utils"; \
 	command -v cc >/dev/null || missing="$$missing gcc libc6-dev"; \
 	command -v make >/dev/null || missing="$$missing make"; \
+	command -v npm >/dev/null || missing="$$missing npm"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
 	  if [ "$$(id -u)" != 0 ]; then echo "run as root, or: sudo apt-get install$$missing"; exit 1; fi; \
@@ -35,13 +36,14 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q -e '.[dev]'
 	rm -f $(VENV)/.installed-* && touch $@
 
-# axe-core for the browser tests, from the npm registry; without npm (or offline) the rest still installs.
+# axe-core for the browser tests and the Supabase CLI (pinned) for the migrations' test, from the npm registry;
+# without npm (or offline) the rest still installs.
 $(NODE_STAMP): site/package.json site/package-lock.json
 	@if ! command -v npm >/dev/null; then \
-	  echo "npm not found: the browser tests need it for axe-core (apt-get install npm)"; \
+	  echo "npm not found: the tests need it for axe-core and the Supabase CLI (apt-get install npm)"; \
 	elif (cd site && npm ci --no-audit --no-fund --loglevel=error); then \
 	  rm -f site/node_modules/.installed-* && touch $@; \
-	else echo "npm ci failed in site/: the browser tests need axe-core"; fi
+	else echo "npm ci failed in site/: the tests need axe-core and the Supabase CLI"; fi
 
 run: setup site ## build the site, then run Postgres, Redis, edge, renderer and worker (embedded defaults unless configured)
 	$(BIN)/crb up
