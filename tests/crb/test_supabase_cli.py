@@ -9,7 +9,7 @@ import secrets
 import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
 import asyncpg
 import pytest
@@ -45,17 +45,20 @@ async def empty_database(postgres_admin: str) -> AsyncIterator[str]:
         await admin.close()
 
 
-def without_tls(url: str) -> str:
-    """The CLI asks for TLS unless told not to; the test's Postgres has none (a Supabase project has it)."""
+def for_the_cli(url: str) -> str:
+    """The CLI asks for TLS unless told not to; the test's Postgres has none (a Supabase project has it). Its URL
+    parser refuses a user without a host (`postgres:@/db?host=/socket/dir`, the embedded Postgres's URL), so the
+    user and password go into the query, where it takes them."""
     parts = urlsplit(url)
-    query = dict(parse_qsl(parts.query)) | {"sslmode": "disable"}
-    return urlunsplit(parts._replace(query=urlencode(query)))
+    who = {"user": unquote(parts.username or ""), "password": unquote(parts.password or "")}
+    query = dict(parse_qsl(parts.query)) | {k: v for k, v in who.items() if v} | {"sslmode": "disable"}
+    return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}{parts.path}?{urlencode(query)}"
 
 
 async def push(project: Path, url: str) -> str:
     assert CLI.exists(), f"{CLI} is missing: `make setup` installs the Supabase CLI with npm"
     process = await asyncio.create_subprocess_exec(
-        str(CLI), "db", "push", "--db-url", without_tls(url), "--yes",
+        str(CLI), "db", "push", "--db-url", for_the_cli(url), "--yes",
         cwd=project, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
     )  # fmt: skip
     output, _ = await process.communicate()
