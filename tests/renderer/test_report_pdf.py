@@ -15,13 +15,14 @@ from pathlib import Path
 from typing import TypeAlias
 
 import pytest
-from pypdf import PdfReader
+from pypdf import PageObject, PdfReader
 from pypdf.generic import Destination
 
 from crb.analysis import analyse
 from crb.quiz import load_quiz, validate_answers
+from crb.rendering import report_for
 from crb.report import ReportData
-from crb.settings import RendererSettings
+from crb.settings import RendererSettings, SiteSettings
 from renderer.charts import build_charts
 from renderer.pdf import count_pages, print_report, report_html
 from renderer.pool import PoolLimits, Printer
@@ -212,3 +213,46 @@ async def test_no_risk_probability_label_wraps(printed: Printed) -> None:
     assert labels
     for label, times in labels.items():
         assert sum(line.count(label) for line in lines) == times, label  # each one whole on a line
+
+
+SOLD_BY = {
+    "SELLER_NAME": "Kestrel Analytics GmbH",
+    "SELLER_ADDRESS": "Torstraße 12\n10119 Berlin, Germany",
+    "SELLER_VAT_ID": "DE123456789",
+    "SUPPORT_EMAIL": "help@kestrel.example",
+    "CALL_BOOKING_URL": "https://cal.example/kestrel/strategy",
+}
+
+
+def links(page: PageObject) -> list[str]:
+    """The web addresses a page's link annotations open."""
+    annotations = [pdf_dict(a.get_object()) for a in page.get("/Annots") or ()]
+    return [str(pdf_dict(a["/A"])["/URI"]) for a in annotations if "/A" in a and "/URI" in pdf_dict(a["/A"])]
+
+
+async def test_the_report_as_sold_names_its_seller_last_and_links_where_its_call_is_booked(printer: Printer) -> None:
+    answers = json.loads((EXAMPLES / "professional-services.json").read_text(encoding="utf-8"))
+    answers = validate_answers(load_quiz(), answers, complete=True)
+    site = SiteSettings.from_env(SOLD_BY)
+    tier = site.tier("report_call")
+    assert tier is not None
+    report = report_for(answers, tier, dt.date(2026, 11, 26), site)
+
+    pdf = await print_report(printer, report, build_charts(report))
+
+    reader = PdfReader(io.BytesIO(pdf))
+    pages = [" ".join(page.extract_text().split()) for page in reader.pages]
+    sold = "This report is sold by Kestrel Analytics GmbH, Torstraße 12, 10119 Berlin, Germany, VAT id DE123456789."
+    assert [number for number, text in enumerate(pages, start=1) if sold in text] == [len(pages)]
+    assert "Questions about the report or your order: help@kestrel.example." in pages[-1]
+    [call] = [index for index, text in enumerate(pages) if "Book your strategy call" in text]
+    assert f" {CALL} Your edition includes" in pages[call]
+    assert "video call with a consultant from Kestrel Analytics GmbH" in pages[call]
+    assert links(reader.pages[call]) == [SOLD_BY["CALL_BOOKING_URL"]]
+    # Without the seller's settings (as the stored examples are), no seller and no booking link.
+    assert report.strategy_call is not None
+    unbooked = report.strategy_call.model_copy(update={"booking_url": None})
+    unsold = report.model_copy(update={"seller": None, "strategy_call": unbooked})
+    plain = PdfReader(io.BytesIO(await print_report(printer, unsold, build_charts(unsold))))
+    assert not any("sold by" in page.extract_text() for page in plain.pages)
+    assert not any(links(page) for page in plain.pages)
