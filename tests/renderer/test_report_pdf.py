@@ -9,7 +9,7 @@ import json
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeAlias
@@ -74,10 +74,13 @@ async def printer() -> AsyncIterator[Printer]:
     await printer.close()
 
 
-def example_report(name: str, tier: str, tier_name: str) -> ReportData:
+def example_answers(name: str) -> Mapping[str, object]:
     answers = json.loads((EXAMPLES / f"{name}.json").read_text(encoding="utf-8"))
-    answers = validate_answers(load_quiz(), answers, complete=True)
-    return analyse(answers, tier=tier, tier_name=tier_name, today=dt.date(2026, 11, 26))
+    return validate_answers(load_quiz(), answers, complete=True)
+
+
+def example_report(name: str, tier: str, tier_name: str) -> ReportData:
+    return analyse(example_answers(name), tier=tier, tier_name=tier_name, today=dt.date(2026, 11, 26))
 
 
 @pytest.mark.parametrize(("name", "tier", "tier_name", "findings"), CASES, ids=[c[0] for c in CASES])
@@ -231,17 +234,15 @@ def links(page: PageObject) -> list[str]:
 
 
 async def test_the_report_as_sold_names_its_seller_last_and_links_where_its_call_is_booked(printer: Printer) -> None:
-    answers = json.loads((EXAMPLES / "professional-services.json").read_text(encoding="utf-8"))
-    answers = validate_answers(load_quiz(), answers, complete=True)
     site = SiteSettings.from_env(SOLD_BY)
     tier = site.tier("report_call")
     assert tier is not None
-    report = report_for(answers, tier, dt.date(2026, 11, 26), site)
+    report = report_for(example_answers("professional-services"), tier, dt.date(2026, 11, 26), site)
 
     pdf = await print_report(printer, report, build_charts(report))
 
     reader = PdfReader(io.BytesIO(pdf))
-    pages = [" ".join(page.extract_text().split()) for page in reader.pages]
+    pages = [" ".join(text.split()) for text in pdf_text(pdf)]
     sold = "This report is sold by Kestrel Analytics GmbH, Torstraße 12, 10119 Berlin, Germany, VAT id DE123456789."
     assert [number for number, text in enumerate(pages, start=1) if sold in text] == [len(pages)]
     assert "Questions about the report or your order: help@kestrel.example." in pages[-1]
@@ -253,6 +254,6 @@ async def test_the_report_as_sold_names_its_seller_last_and_links_where_its_call
     assert report.strategy_call is not None
     unbooked = report.strategy_call.model_copy(update={"booking_url": None})
     unsold = report.model_copy(update={"seller": None, "strategy_call": unbooked})
-    plain = PdfReader(io.BytesIO(await print_report(printer, unsold, build_charts(unsold))))
-    assert not any("sold by" in page.extract_text() for page in plain.pages)
-    assert not any(links(page) for page in plain.pages)
+    plain = await print_report(printer, unsold, build_charts(unsold))
+    assert not any("sold by" in text for text in pdf_text(plain))
+    assert not any(links(page) for page in PdfReader(io.BytesIO(plain)).pages)
